@@ -1,0 +1,51 @@
+package io.starflow.transforms;
+
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+
+/**
+ * The counters every Starflow pipeline reports, in one namespace, so that a run's counts can be
+ * reconciled: records read = applied + compacted away + tombstones skipped + dead-lettered.
+ */
+public final class StarflowMetrics {
+  private StarflowMetrics() {}
+
+  public static final String NAMESPACE = "starflow";
+
+  /** Records taken from the source (blank lines are not records). */
+  public static final String RECORDS_READ = "records_read";
+
+  /** Whitespace-only lines in JSON-lines files, skipped. */
+  public static final String BLANK_LINES = "blank_lines_skipped";
+
+  /** Kafka tombstones (null values), counted and skipped. */
+  public static final String TOMBSTONES = "tombstones_skipped";
+
+  /** Records that became change records. */
+  public static final String DECODED = "records_decoded";
+
+  /** Records that could not be decoded and went to dead letters. */
+  public static final String DECODE_FAILED = "decode_dead_lettered";
+
+  /** Change records left by compaction: the latest per key and window. */
+  public static final String COMPACTED = "records_after_compaction";
+
+  /** Rows handed to the warehouse in a guarded write. */
+  public static final String APPLIED = "rows_applied";
+
+  /** Applied rows that changed the table (the rest were older than what the table holds). */
+  public static final String CHANGED = "rows_changed";
+
+  /** Applied rows that left the table unchanged: the table held the same or a newer position. */
+  public static final String STALE = "rows_stale";
+
+  /** Rows the warehouse could not take (a value that does not fit its column) and dead-lettered. */
+  public static final String APPLY_FAILED = "apply_dead_lettered";
+
+  /** Dead-letter rows written to the warehouse's dead_letter table. */
+  public static final String DEAD_LETTERS_WRITTEN = "dead_letters_written";
+
+  public static Counter counter(String name) {
+    return Metrics.counter(NAMESPACE, name);
+  }
+}

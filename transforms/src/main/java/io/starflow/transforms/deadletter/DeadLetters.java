@@ -1,0 +1,17 @@
+package io.starflow.transforms.deadletter;
+
+import io.starflow.transforms.warehouse.Warehouse;
+
+/** Where records that Starflow cannot take end up: the warehouse's {@code dead_letter} table. */
+public final class DeadLetters {
+  private DeadLetters() {}
+
+  /**
+   * A sink for Beam's bad records that writes them to {@code warehouse}'s {@code dead_letter}
+   * table, marked with {@code stage}. Register it with {@code
+   * pipeline.registerBadRecordErrorHandler(...)}.
+   */
+  public static WriteDeadLetters to(Warehouse warehouse, String stage) {
+    return new WriteDeadLetters(warehouse, stage);
+  }
+}

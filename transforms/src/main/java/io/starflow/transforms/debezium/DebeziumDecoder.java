@@ -1,0 +1,379 @@
+package io.starflow.transforms.debezium;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starflow.schemas.ChangeRecord;
+import io.starflow.schemas.Column;
+import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.KeyColumns;
+import java.io.IOException;
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.annotation.Nullable;
+
+/**
+ * Decodes one Kafka record value written by Debezium's JSON converter into a {@link ChangeRecord}.
+ *
+ * <p>Both shapes are read: with the {@code schema}/{@code payload} wrapper ({@code
+ * schemas.enable=true}) and the bare envelope. With a schema, column types follow it; the schema
+ * block repeats in every record, so its text is parsed once and cached. Without one, types follow
+ * the JSON values.
+ *
+ * <p>{@link #decode} returns null for a Kafka tombstone (a null value, which Debezium sends after a
+ * delete for log compaction) and throws {@link DecodeException}, whose message is the reason, for
+ * anything that cannot become a change record. Truncates ({@code op: "t"}) are not applied: a
+ * truncate carries no key, and applying it could not stay guarded against late older rows, so it is
+ * rejected for an operator to act on.
+ *
+ * <p>Not thread-safe: use one instance per thread (a DoFn instance).
+ */
+public final class DebeziumDecoder implements Serializable {
+  /** Debezium's default {@code unavailable.value.placeholder}. */
+  public static final String DEFAULT_UNAVAILABLE_PLACEHOLDER = "__debezium_unavailable_value";
+
+  private static final int SCHEMA_CACHE_SIZE = 256;
+
+  private final KeyColumns keys;
+  private final @Nullable String tableOverride;
+  private final String placeholder;
+
+  private transient @Nullable ObjectMapper mapper;
+  private transient @Nullable ColumnValues columnValues;
+  private transient @Nullable Map<String, EnvelopeSchema> schemaCache;
+
+  public DebeziumDecoder(KeyColumns keys, @Nullable String tableOverride, String placeholder) {
+    this.keys = keys;
+    this.tableOverride = tableOverride;
+    this.placeholder = placeholder;
+  }
+
+  /** The change record in {@code value}, or null for a tombstone. */
+  public @Nullable ChangeRecord decode(@Nullable String value) {
+    if (value == null) {
+      return null;
+    }
+    ObjectMapper mapper = mapper();
+    Envelope envelope;
+    try (JsonParser parser = mapper.getFactory().createParser(value)) {
+      envelope = readEnvelope(parser, value);
+    } catch (JsonProcessingException e) {
+      throw new DecodeException("malformed JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new DecodeException("unreadable record: " + e.getMessage(), e);
+    }
+    if (envelope == null) {
+      return null;
+    }
+    return toChangeRecord(envelope.payload, envelope.schema);
+  }
+
+  private static final class Envelope {
+    final JsonNode payload;
+    final @Nullable EnvelopeSchema schema;
+
+    Envelope(JsonNode payload, @Nullable EnvelopeSchema schema) {
+      this.payload = payload;
+      this.schema = schema;
+    }
+  }
+
+  private @Nullable Envelope readEnvelope(JsonParser parser, String text) throws IOException {
+    JsonToken first = parser.nextToken();
+    if (first == null) {
+      throw new DecodeException("empty record");
+    }
+    if (first == JsonToken.VALUE_NULL) {
+      expectEnd(parser);
+      return null;
+    }
+    if (first != JsonToken.START_OBJECT) {
+      throw new DecodeException("not a JSON object: starts with " + first.asString());
+    }
+    ObjectNode top = mapper().createObjectNode();
+    String schemaText = null;
+    boolean sawSchema = false;
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String field = parser.getCurrentName();
+      JsonToken token = parser.nextToken();
+      if (field.equals("schema") && top.isEmpty() && !sawSchema) {
+        sawSchema = true;
+        if (token == JsonToken.START_OBJECT) {
+          int start = (int) parser.getTokenLocation().getCharOffset();
+          parser.skipChildren();
+          int end = (int) parser.getCurrentLocation().getCharOffset();
+          schemaText = text.substring(start, end);
+        } else if (token != JsonToken.VALUE_NULL) {
+          throw new DecodeException("'schema' is neither an object nor null");
+        }
+      } else {
+        top.set(field, mapper().readTree(parser));
+      }
+    }
+    expectEnd(parser);
+    if (!sawSchema && top.size() == 2 && top.has("schema") && top.has("payload")) {
+      sawSchema = true;
+      JsonNode schemaNode = top.remove("schema");
+      schemaText = schemaNode.isObject() ? schemaNode.toString() : null;
+    }
+    boolean wrapped = sawSchema || (top.size() == 1 && top.has("payload"));
+    if (!wrapped) {
+      return new Envelope(top, null);
+    }
+    JsonNode payload = top.get("payload");
+    if (payload == null) {
+      throw new DecodeException("has 'schema' but no 'payload'");
+    }
+    if (payload.isNull()) {
+      return null;
+    }
+    if (!payload.isObject()) {
+      throw new DecodeException("'payload' is not an object");
+    }
+    return new Envelope(payload, schemaText == null ? null : schema(schemaText));
+  }
+
+  private static void expectEnd(JsonParser parser) throws IOException {
+    if (parser.nextToken() != null) {
+      throw new DecodeException("trailing content after the JSON value");
+    }
+  }
+
+  private EnvelopeSchema schema(String text) {
+    Map<String, EnvelopeSchema> cache = schemaCache();
+    EnvelopeSchema schema = cache.get(text);
+    if (schema == null) {
+      try {
+        schema = EnvelopeSchema.parse(mapper().readTree(text));
+      } catch (JsonProcessingException e) {
+        throw new DecodeException("malformed schema: " + e.getOriginalMessage());
+      }
+      cache.put(text, schema);
+    }
+    return schema;
+  }
+
+  private ChangeRecord toChangeRecord(JsonNode payload, @Nullable EnvelopeSchema schema) {
+    JsonNode opNode = payload.get("op");
+    if (opNode == null || opNode.isNull()) {
+      if (payload.has("status") && payload.has("id")) {
+        throw new DecodeException(
+            "transaction metadata (status "
+                + payload.get("status").asText()
+                + "), not a row change");
+      }
+      throw new DecodeException("missing 'op'");
+    }
+    String op = opNode.asText();
+    ChangeRecord.Op changeOp;
+    String rowField;
+    switch (op) {
+      case "c":
+      case "u":
+      case "r":
+        changeOp = ChangeRecord.Op.UPSERT;
+        rowField = "after";
+        break;
+      case "d":
+        changeOp = ChangeRecord.Op.DELETE;
+        rowField = "before";
+        break;
+      case "t":
+        throw new DecodeException(
+            "truncate (op 't') is not applied to mirror tables: truncate the mirror by hand if"
+                + " intended");
+      case "m":
+        throw new DecodeException("logical decoding message (op 'm'), not a row change");
+      default:
+        throw new DecodeException("unknown op '" + op + "'");
+    }
+    JsonNode source = payload.get("source");
+    if (source == null || !source.isObject()) {
+      throw new DecodeException("missing 'source' block");
+    }
+    String sourceTable = text(source, "table");
+    String table = tableOverride != null ? tableOverride : sourceTable;
+    if (table == null || table.isEmpty()) {
+      throw new DecodeException("missing source.table");
+    }
+    if (!Identifiers.isValid(table)) {
+      throw new DecodeException("table name '" + table + "' is not a valid identifier");
+    }
+    List<String> keyColumns = keys.forTable(table);
+    if (keyColumns == null) {
+      throw new DecodeException("no key columns configured for table '" + table + "'");
+    }
+    JsonNode row = payload.get(rowField);
+    if (row == null || !row.isObject()) {
+      throw new DecodeException("op '" + op + "' without a '" + rowField + "' row");
+    }
+    List<Column> columns = columns(row, schema == null ? null : schema.row(rowField));
+    ChangeRecord.Builder builder =
+        ChangeRecord.builder()
+            .setTable(table)
+            .setKeyColumns(keyColumns)
+            .setOp(changeOp)
+            .setSourceOp(op)
+            .setPosition(Positions.of(source))
+            .setEventTime(eventTime(source, payload))
+            .setColumns(columns);
+    for (String name : List.of("connector", "name", "db", "schema", "table", "snapshot")) {
+      String value = text(source, name);
+      if (value != null) {
+        builder.putSource(name, value);
+      }
+    }
+    try {
+      return builder.build();
+    } catch (ChangeRecord.MissingKeyException e) {
+      throw new DecodeException("missing key column '" + e.column() + "'");
+    }
+  }
+
+  private List<Column> columns(JsonNode row, @Nullable Map<String, FieldSchema> fields) {
+    List<Column> columns = new ArrayList<>(row.size());
+    ColumnValues values = columnValues();
+    if (fields != null) {
+      for (FieldSchema field : fields.values()) {
+        checkColumnName(field.field);
+        columns.add(values.typed(field, row.get(field.field)));
+      }
+      Iterator<String> names = row.fieldNames();
+      while (names.hasNext()) {
+        String name = names.next();
+        if (!fields.containsKey(name)) {
+          throw new DecodeException("column '" + name + "' is not in the record's schema");
+        }
+      }
+      return columns;
+    }
+    Iterator<Map.Entry<String, JsonNode>> entries = row.fields();
+    while (entries.hasNext()) {
+      Map.Entry<String, JsonNode> entry = entries.next();
+      checkColumnName(entry.getKey());
+      columns.add(values.inferred(entry.getKey(), entry.getValue()));
+    }
+    return columns;
+  }
+
+  private static void checkColumnName(String name) {
+    if (!Identifiers.isValid(name)) {
+      throw new DecodeException("column name '" + name + "' is not a valid identifier");
+    }
+    if (Identifiers.MIRROR_METADATA.contains(name)) {
+      throw new DecodeException(
+          "column name '" + name + "' collides with a mirror table's metadata column");
+    }
+  }
+
+  private static Instant eventTime(JsonNode source, JsonNode payload) {
+    Long micros = Positions.longOrNull(source, "ts_us");
+    if (micros != null) {
+      return Instant.ofEpochSecond(
+          Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+    Long millis = Positions.longOrNull(source, "ts_ms");
+    if (millis == null) {
+      millis = Positions.longOrNull(payload, "ts_ms");
+    }
+    if (millis == null) {
+      throw new DecodeException("missing source.ts_ms: no event time");
+    }
+    return Instant.ofEpochMilli(millis);
+  }
+
+  static @Nullable String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? null : value.asText();
+  }
+
+  private ObjectMapper mapper() {
+    if (mapper == null) {
+      mapper =
+          new ObjectMapper(new JsonFactory())
+              .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+              .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
+    }
+    return mapper;
+  }
+
+  private ColumnValues columnValues() {
+    if (columnValues == null) {
+      columnValues = new ColumnValues(placeholder);
+    }
+    return columnValues;
+  }
+
+  private Map<String, EnvelopeSchema> schemaCache() {
+    if (schemaCache == null) {
+      schemaCache =
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, EnvelopeSchema> eldest) {
+              return size() > SCHEMA_CACHE_SIZE;
+            }
+          };
+    }
+    return schemaCache;
+  }
+
+  /** The parsed {@code schema} block of an envelope: the fields of its before and after rows. */
+  static final class EnvelopeSchema {
+    private final @Nullable Map<String, FieldSchema> before;
+    private final @Nullable Map<String, FieldSchema> after;
+
+    private EnvelopeSchema(
+        @Nullable Map<String, FieldSchema> before, @Nullable Map<String, FieldSchema> after) {
+      this.before = before;
+      this.after = after;
+    }
+
+    static EnvelopeSchema parse(JsonNode schema) {
+      Map<String, FieldSchema> before = null;
+      Map<String, FieldSchema> after = null;
+      JsonNode fields = schema.get("fields");
+      if (fields == null || !fields.isArray()) {
+        throw new DecodeException("schema has no 'fields' array");
+      }
+      for (JsonNode field : fields) {
+        String name = text(field, "field");
+        if ("before".equals(name)) {
+          before = rowFields(field);
+        } else if ("after".equals(name)) {
+          after = rowFields(field);
+        }
+      }
+      return new EnvelopeSchema(before, after);
+    }
+
+    private static Map<String, FieldSchema> rowFields(JsonNode struct) {
+      JsonNode fields = struct.get("fields");
+      if (fields == null || !fields.isArray()) {
+        throw new DecodeException("schema of the row has no 'fields' array");
+      }
+      Map<String, FieldSchema> result = new LinkedHashMap<>();
+      for (JsonNode field : fields) {
+        FieldSchema parsed = FieldSchema.parse(field);
+        result.put(parsed.field, parsed);
+      }
+      return result;
+    }
+
+    @Nullable
+    Map<String, FieldSchema> row(String rowField) {
+      Map<String, FieldSchema> fields = rowField.equals("before") ? before : after;
+      return fields != null ? fields : (rowField.equals("before") ? after : before);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package io.starflow.transforms.debezium;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import com.google.auto.value.AutoValue;
+import io.starflow.schemas.ChangeRecord;
+import io.starflow.schemas.ChangeRecordCoder;
+import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.KeyColumns;
+import io.starflow.schemas.RawRecord;
+import io.starflow.schemas.RawRecordCoder;
+import io.starflow.transforms.StarflowMetrics;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.DefaultErrorHandler;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Decodes Debezium JSON record values (with or without the {@code schema}/{@code payload} wrapper)
+ * into {@link ChangeRecord}s.
+ *
+ * <p>Input: {@link RawRecord}s, one Kafka record value each; a null value or the JSON literal
+ * {@code null} is a tombstone, counted ({@code tombstones_skipped}) and dropped. Output: one change
+ * record per row change, in the input's windows and with its timestamps; nothing is reordered here
+ * (ordering is by {@link ChangeRecord#position()} downstream, never by arrival).
+ *
+ * <p>Records that cannot be decoded (malformed JSON, a missing or unknown {@code op}, a missing key
+ * column, a value that does not fit its declared type, a truncate, an unsupported connector) go to
+ * the error handler given with {@link #withBadRecordErrorHandler}, with the reason as the failure
+ * description; without one, the first such record fails the pipeline.
+ */
+@AutoValue
+public abstract class DecodeDebezium
+    extends PTransform<PCollection<RawRecord>, PCollection<ChangeRecord>> {
+  private static final TupleTag<ChangeRecord> DECODED = new TupleTag<ChangeRecord>() {};
+
+  abstract @Nullable KeyColumns keys();
+
+  abstract @Nullable String table();
+
+  abstract String unavailablePlaceholder();
+
+  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+  abstract BadRecordRouter badRecordRouter();
+
+  abstract Builder toBuilder();
+
+  static DecodeDebezium create() {
+    return new AutoValue_DecodeDebezium.Builder()
+        .setUnavailablePlaceholder(DebeziumDecoder.DEFAULT_UNAVAILABLE_PLACEHOLDER)
+        .setBadRecordErrorHandler(new DefaultErrorHandler<>())
+        .setBadRecordRouter(BadRecordRouter.THROWING_ROUTER)
+        .build();
+  }
+
+  /** The natural key columns of each table (required). */
+  public DecodeDebezium withKeys(KeyColumns keys) {
+    checkArgumentNotNull(keys, "withKeys(keys) called with null keys");
+    return toBuilder().setKeys(keys).build();
+  }
+
+  /** Sends every record to this mirror table instead of the one named by {@code source.table}. */
+  public DecodeDebezium withTable(String table) {
+    checkArgumentNotNull(table, "withTable(table) called with null table");
+    Identifiers.check("withTable(table): table", table);
+    return toBuilder().setTable(table).build();
+  }
+
+  /**
+   * The connector's {@code unavailable.value.placeholder}, if it is not Debezium's default {@value
+   * DebeziumDecoder#DEFAULT_UNAVAILABLE_PLACEHOLDER}.
+   */
+  public DecodeDebezium withUnavailablePlaceholder(String placeholder) {
+    if (placeholder == null || placeholder.isEmpty()) {
+      throw new IllegalArgumentException(
+          "withUnavailablePlaceholder(placeholder): placeholder must not be empty");
+    }
+    return toBuilder().setUnavailablePlaceholder(placeholder).build();
+  }
+
+  /** Sends records that cannot be decoded to {@code handler} instead of failing. */
+  public DecodeDebezium withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgumentNotNull(handler, "withBadRecordErrorHandler(handler) called with null handler");
+    return toBuilder()
+        .setBadRecordErrorHandler(handler)
+        .setBadRecordRouter(BadRecordRouter.RECORDING_ROUTER)
+        .build();
+  }
+
+  @Override
+  public PCollection<ChangeRecord> expand(PCollection<RawRecord> input) {
+    KeyColumns keys = keys();
+    if (keys == null) {
+      throw new IllegalArgumentException(
+          "DecodeDebezium needs key columns: call withKeys(KeyColumns)");
+    }
+    DebeziumDecoder decoder = new DebeziumDecoder(keys, table(), unavailablePlaceholder());
+    PCollectionTuple result =
+        input.apply(
+            "DecodeEnvelopes",
+            ParDo.of(new DecodeFn(decoder, badRecordRouter()))
+                .withOutputTags(DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    badRecordErrorHandler()
+        .addErrorCollection(
+            result
+                .get(BadRecordRouter.BAD_RECORD_TAG)
+                .setCoder(BadRecord.getCoder(input.getPipeline())));
+    return result.get(DECODED).setCoder(ChangeRecordCoder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .addIfNotNull(
+            DisplayData.item("keys", keys() == null ? null : keys().toString())
+                .withLabel("Key columns"))
+        .addIfNotNull(DisplayData.item("table", table()).withLabel("Mirror table override"))
+        .add(
+            DisplayData.item("unavailablePlaceholder", unavailablePlaceholder())
+                .withLabel("Unchanged-value placeholder"));
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setKeys(KeyColumns keys);
+
+    abstract Builder setTable(String table);
+
+    abstract Builder setUnavailablePlaceholder(String placeholder);
+
+    abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract Builder setBadRecordRouter(BadRecordRouter router);
+
+    abstract DecodeDebezium build();
+  }
+
+  private static final class DecodeFn extends DoFn<RawRecord, ChangeRecord> {
+    private final DebeziumDecoder decoder;
+    private final BadRecordRouter router;
+    private final Counter decoded = StarflowMetrics.counter(StarflowMetrics.DECODED);
+    private final Counter tombstones = StarflowMetrics.counter(StarflowMetrics.TOMBSTONES);
+    private final Counter failed = StarflowMetrics.counter(StarflowMetrics.DECODE_FAILED);
+
+    DecodeFn(DebeziumDecoder decoder, BadRecordRouter router) {
+      this.decoder = decoder;
+      this.router = router;
+    }
+
+    @ProcessElement
+    public void process(@Element RawRecord raw, MultiOutputReceiver out) throws Exception {
+      ChangeRecord record;
+      try {
+        record = decoder.decode(raw.value());
+      } catch (DecodeException e) {
+        failed.inc();
+        router.route(out, raw, RawRecordCoder.of(), e, e.getMessage());
+        return;
+      } catch (RuntimeException e) {
+        // Input the decoder did not foresee: keep the record rather than fail the whole run.
+        failed.inc();
+        router.route(out, raw, RawRecordCoder.of(), e, "unexpected decoding failure: " + e);
+        return;
+      }
+      if (record == null) {
+        tombstones.inc();
+        return;
+      }
+      decoded.inc();
+      out.get(DECODED).output(record);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package io.starflow.transforms.debezium;
+
+/** A record that cannot become a change record; the message is the dead letter's reason. */
+public final class DecodeException extends RuntimeException {
+  public DecodeException(String reason) {
+    super(reason, null, false, false);
+  }
+
+  public DecodeException(String reason, Throwable cause) {
+    super(reason, cause, false, false);
+  }
+}

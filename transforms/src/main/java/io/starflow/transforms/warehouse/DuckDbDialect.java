@@ -1,0 +1,261 @@
+package io.starflow.transforms.warehouse;
+
+import io.starflow.schemas.ColumnType;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.annotation.Nullable;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * DuckDB: one process holds the database file; connections in that process share it. Rows are
+ * staged through DuckDB's Appender into a connection-local temporary table.
+ */
+final class DuckDbDialect extends SqlDialect {
+  /** DuckDB's widest decimal. */
+  static final int MAX_PRECISION = 38;
+
+  /** The scale a decimal of varying scale is stored with: 20 integer and 18 fraction digits. */
+  static final int VARIABLE_SCALE = 18;
+
+  @Override
+  public String name() {
+    return "duckdb";
+  }
+
+  @Override
+  void loadDriver() {
+    try {
+      Class.forName("org.duckdb.DuckDBDriver");
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("the DuckDB JDBC driver is not on the classpath", e);
+    }
+  }
+
+  @Override
+  public String sqlType(ColumnType type) {
+    switch (type.kind()) {
+      case BOOLEAN:
+        return "BOOLEAN";
+      case SMALLINT:
+        return "SMALLINT";
+      case INTEGER:
+        return "INTEGER";
+      case BIGINT:
+        return "BIGINT";
+      case REAL:
+        return "FLOAT";
+      case DOUBLE:
+        return "DOUBLE";
+      case DECIMAL:
+        if (type.scale() == null) {
+          return "DECIMAL(" + MAX_PRECISION + "," + VARIABLE_SCALE + ")";
+        }
+        int precision =
+            type.precision() == null || type.precision() > MAX_PRECISION
+                ? MAX_PRECISION
+                : Math.max(type.precision(), type.scale());
+        return "DECIMAL(" + precision + "," + Math.min(type.scale(), precision) + ")";
+      case STRING:
+        return "VARCHAR";
+      case BYTES:
+        return "BLOB";
+      case DATE:
+        return "DATE";
+      case TIME:
+        return "TIME";
+      case TIMESTAMP:
+        return "TIMESTAMP";
+      case TIMESTAMPTZ:
+        return "TIMESTAMPTZ";
+      case JSON:
+        return "JSON";
+      case UUID:
+        return "UUID";
+    }
+    throw new AssertionError(type);
+  }
+
+  @Override
+  String positionType() {
+    return "VARCHAR";
+  }
+
+  @Override
+  String textType() {
+    return "VARCHAR";
+  }
+
+  @Override
+  ColumnType columnTypeOf(String dataType, @Nullable Integer precision, @Nullable Integer scale) {
+    String type = dataType.toUpperCase();
+    if (type.startsWith("DECIMAL") || type.startsWith("NUMERIC")) {
+      return ColumnType.decimal(precision, scale);
+    }
+    switch (type) {
+      case "BOOLEAN":
+        return ColumnType.BOOLEAN;
+      case "TINYINT":
+      case "UTINYINT":
+      case "SMALLINT":
+        return ColumnType.SMALLINT;
+      case "USMALLINT":
+      case "INTEGER":
+        return ColumnType.INTEGER;
+      case "UINTEGER":
+      case "BIGINT":
+        return ColumnType.BIGINT;
+      case "UBIGINT":
+      case "HUGEINT":
+        return ColumnType.decimal(MAX_PRECISION, 0);
+      case "FLOAT":
+        return ColumnType.REAL;
+      case "DOUBLE":
+        return ColumnType.DOUBLE;
+      case "BLOB":
+        return ColumnType.BYTES;
+      case "DATE":
+        return ColumnType.DATE;
+      case "TIME":
+        return ColumnType.TIME;
+      case "TIMESTAMP":
+      case "TIMESTAMP_S":
+      case "TIMESTAMP_MS":
+      case "TIMESTAMP_NS":
+        return ColumnType.TIMESTAMP;
+      case "TIMESTAMP WITH TIME ZONE":
+        return ColumnType.TIMESTAMPTZ;
+      case "JSON":
+        return ColumnType.JSON;
+      case "UUID":
+        return ColumnType.UUID;
+      default:
+        // VARCHAR, and types Starflow does not create: staged as text, cast on insert.
+        return ColumnType.STRING;
+    }
+  }
+
+  @Override
+  int maxDecimalPrecision() {
+    return MAX_PRECISION;
+  }
+
+  @Override
+  boolean allowsNulCharacter() {
+    return true;
+  }
+
+  @Override
+  void lockForDdl(Connection connection) {
+    // One process owns a DuckDB file; writers in it serialize DDL through WarehouseLocks.
+  }
+
+  @Override
+  boolean isRetryable(SQLException e) {
+    return false;
+  }
+
+  @Override
+  String createStage(String stage, List<TableColumn> columns) {
+    return "CREATE OR REPLACE TEMP TABLE "
+        + quote(stage)
+        + " ("
+        + columns.stream()
+            .map(c -> quote(c.name()) + " " + sqlType(c.type()))
+            .collect(Collectors.joining(", "))
+        + ")";
+  }
+
+  @Override
+  String clearStage(String stage) {
+    // The Appender commits on its own, outside the batch's transaction.
+    return "DELETE FROM " + quote(stage);
+  }
+
+  @Override
+  StageWriter openStage(Connection connection, String stage, List<TableColumn> columns)
+      throws SQLException {
+    DuckDBAppender appender =
+        connection.unwrap(DuckDBConnection.class).createAppender("temp", "main", stage);
+    ColumnType.Kind[] kinds =
+        columns.stream().map(c -> c.type().kind()).toArray(ColumnType.Kind[]::new);
+    return new StageWriter() {
+      @Override
+      public void append(Object[] row) throws SQLException {
+        appender.beginRow();
+        for (int i = 0; i < row.length; i++) {
+          appendValue(appender, kinds[i], row[i]);
+        }
+        appender.endRow();
+      }
+
+      @Override
+      public void close() throws SQLException {
+        appender.close();
+      }
+    };
+  }
+
+  private static void appendValue(DuckDBAppender appender, ColumnType.Kind kind, Object value)
+      throws SQLException {
+    if (value == null) {
+      appender.appendNull();
+      return;
+    }
+    switch (kind) {
+      case BOOLEAN:
+        appender.append((boolean) (Boolean) value);
+        return;
+      case SMALLINT:
+        appender.append((short) (long) (Long) value);
+        return;
+      case INTEGER:
+        appender.append((int) (long) (Long) value);
+        return;
+      case BIGINT:
+        appender.append((long) (Long) value);
+        return;
+      case REAL:
+        appender.append((float) (double) (Double) value);
+        return;
+      case DOUBLE:
+        appender.append((double) (Double) value);
+        return;
+      case DECIMAL:
+        appender.append((BigDecimal) value);
+        return;
+      case STRING:
+      case JSON:
+        appender.append((String) value);
+        return;
+      case UUID:
+        appender.append(UUID.fromString((String) value));
+        return;
+      case BYTES:
+        appender.append((byte[]) value);
+        return;
+      case DATE:
+        appender.append((LocalDate) value);
+        return;
+      case TIME:
+        appender.append((LocalTime) value);
+        return;
+      case TIMESTAMP:
+        appender.append((LocalDateTime) value);
+        return;
+      case TIMESTAMPTZ:
+        appender.append(((Instant) value).atOffset(ZoneOffset.UTC));
+        return;
+    }
+    throw new AssertionError(kind);
+  }
+}

@@ -1,0 +1,267 @@
+package io.starflow.transforms.warehouse;
+
+import io.starflow.schemas.ColumnType;
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.annotation.Nullable;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * PostgreSQL: rows are staged with {@code COPY ... FROM STDIN (FORMAT csv)} into a temporary table
+ * that empties itself at commit. {@code _position} uses the "C" collation so that it sorts
+ * byte-wise whatever the database's default collation.
+ */
+final class PostgresDialect extends SqlDialect {
+  private static final Set<String> RETRYABLE_STATES = Set.of("40001", "40P01");
+  private static final long DDL_LOCK_ID = 0x5374_6172_666c_6f77L;
+  private static final int COPY_CHUNK = 1 << 16;
+
+  @Override
+  public String name() {
+    return "postgresql";
+  }
+
+  @Override
+  void loadDriver() {
+    try {
+      Class.forName("org.postgresql.Driver");
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("the PostgreSQL JDBC driver is not on the classpath", e);
+    }
+  }
+
+  @Override
+  public String sqlType(ColumnType type) {
+    switch (type.kind()) {
+      case BOOLEAN:
+        return "BOOLEAN";
+      case SMALLINT:
+        return "SMALLINT";
+      case INTEGER:
+        return "INTEGER";
+      case BIGINT:
+        return "BIGINT";
+      case REAL:
+        return "REAL";
+      case DOUBLE:
+        return "DOUBLE PRECISION";
+      case DECIMAL:
+        if (type.precision() == null || type.scale() == null) {
+          return "NUMERIC";
+        }
+        return "NUMERIC(" + Math.max(type.precision(), type.scale()) + "," + type.scale() + ")";
+      case STRING:
+        return "TEXT";
+      case BYTES:
+        return "BYTEA";
+      case DATE:
+        return "DATE";
+      case TIME:
+        return "TIME";
+      case TIMESTAMP:
+        return "TIMESTAMP";
+      case TIMESTAMPTZ:
+        return "TIMESTAMPTZ";
+      case JSON:
+        return "JSON";
+      case UUID:
+        return "UUID";
+    }
+    throw new AssertionError(type);
+  }
+
+  @Override
+  String positionType() {
+    return "TEXT COLLATE \"C\"";
+  }
+
+  @Override
+  String textType() {
+    return "TEXT";
+  }
+
+  @Override
+  ColumnType columnTypeOf(String dataType, @Nullable Integer precision, @Nullable Integer scale) {
+    switch (dataType.toLowerCase()) {
+      case "boolean":
+        return ColumnType.BOOLEAN;
+      case "smallint":
+        return ColumnType.SMALLINT;
+      case "integer":
+        return ColumnType.INTEGER;
+      case "bigint":
+        return ColumnType.BIGINT;
+      case "real":
+        return ColumnType.REAL;
+      case "double precision":
+        return ColumnType.DOUBLE;
+      case "numeric":
+        return precision == null
+            ? ColumnType.VARIABLE_DECIMAL
+            : ColumnType.decimal(precision, scale);
+      case "bytea":
+        return ColumnType.BYTES;
+      case "date":
+        return ColumnType.DATE;
+      case "time without time zone":
+        return ColumnType.TIME;
+      case "timestamp without time zone":
+        return ColumnType.TIMESTAMP;
+      case "timestamp with time zone":
+        return ColumnType.TIMESTAMPTZ;
+      case "json":
+      case "jsonb":
+        return ColumnType.JSON;
+      case "uuid":
+        return ColumnType.UUID;
+      default:
+        return ColumnType.STRING;
+    }
+  }
+
+  @Override
+  int maxDecimalPrecision() {
+    return 1000;
+  }
+
+  @Override
+  boolean allowsNulCharacter() {
+    return false;
+  }
+
+  @Override
+  void lockForDdl(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("SELECT pg_advisory_xact_lock(" + DDL_LOCK_ID + ")");
+    }
+  }
+
+  @Override
+  boolean isRetryable(SQLException e) {
+    return e.getSQLState() != null && RETRYABLE_STATES.contains(e.getSQLState());
+  }
+
+  @Override
+  String createStage(String stage, List<TableColumn> columns) {
+    return "CREATE TEMP TABLE IF NOT EXISTS "
+        + quote(stage)
+        + " ("
+        + columns.stream()
+            .map(c -> quote(c.name()) + " " + sqlType(c.type()))
+            .collect(Collectors.joining(", "))
+        + ") ON COMMIT DELETE ROWS";
+  }
+
+  @Override
+  @Nullable
+  String clearStage(String stage) {
+    return null;
+  }
+
+  @Override
+  StageWriter openStage(Connection connection, String stage, List<TableColumn> columns)
+      throws SQLException {
+    String copy =
+        "COPY "
+            + quote(stage)
+            + " ("
+            + quoted(columns.stream().map(TableColumn::name).collect(Collectors.toList()))
+            + ") FROM STDIN (FORMAT csv)";
+    CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+    ColumnType.Kind[] kinds =
+        columns.stream().map(c -> c.type().kind()).toArray(ColumnType.Kind[]::new);
+    return new StageWriter() {
+      private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(COPY_CHUNK * 2);
+      private final StringBuilder line = new StringBuilder(256);
+
+      @Override
+      public void append(Object[] row) throws SQLException {
+        line.setLength(0);
+        for (int i = 0; i < row.length; i++) {
+          if (i > 0) {
+            line.append(',');
+          }
+          appendCsv(line, kinds[i], row[i]);
+        }
+        line.append('\n');
+        byte[] bytes = line.toString().getBytes(StandardCharsets.UTF_8);
+        buffer.write(bytes, 0, bytes.length);
+        if (buffer.size() >= COPY_CHUNK) {
+          flush();
+        }
+      }
+
+      private void flush() throws SQLException {
+        copyIn.writeToCopy(buffer.toByteArray(), 0, buffer.size());
+        buffer.reset();
+      }
+
+      @Override
+      public void close() throws SQLException {
+        try {
+          if (buffer.size() > 0) {
+            flush();
+          }
+          copyIn.endCopy();
+        } finally {
+          if (copyIn.isActive()) {
+            copyIn.cancelCopy();
+          }
+        }
+      }
+    };
+  }
+
+  private static void appendCsv(StringBuilder out, ColumnType.Kind kind, Object value) {
+    if (value == null) {
+      return; // an unquoted empty field is NULL in CSV format
+    }
+    switch (kind) {
+      case BOOLEAN:
+        out.append((Boolean) value ? 't' : 'f');
+        return;
+      case DECIMAL:
+        out.append(((BigDecimal) value).toPlainString());
+        return;
+      case REAL:
+      case DOUBLE:
+        double d = (Double) value;
+        out.append(
+            Double.isNaN(d)
+                ? "NaN"
+                : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : Double.toString(d));
+        return;
+      case BYTES:
+        out.append("\\x").append(HexFormat.of().formatHex((byte[]) value));
+        return;
+      case STRING:
+      case JSON:
+        quoteCsv(out, (String) value);
+        return;
+      default:
+        // numbers, UUIDs and ISO-8601 dates and times need no quoting
+        out.append(value);
+    }
+  }
+
+  private static void quoteCsv(StringBuilder out, String value) {
+    out.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char ch = value.charAt(i);
+      if (ch == '"') {
+        out.append('"');
+      }
+      out.append(ch);
+    }
+    out.append('"');
+  }
+}

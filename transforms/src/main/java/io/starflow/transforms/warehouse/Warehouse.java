@@ -1,0 +1,73 @@
+package io.starflow.transforms.warehouse;
+
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import javax.annotation.Nullable;
+
+/**
+ * A warehouse reached by JDBC: DuckDB ({@code jdbc:duckdb:FILE}, the default) or PostgreSQL ({@code
+ * jdbc:postgresql://HOST:PORT/DB?user=...}). The dialect follows the URL.
+ *
+ * <p>The URL may hold a password; {@link #toString()} and {@link #displayUrl()} never show it.
+ */
+public final class Warehouse implements Serializable {
+  /** The embedded default: a DuckDB file in the working directory. */
+  public static final String DEFAULT_URL = "jdbc:duckdb:warehouse.duckdb";
+
+  private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([?&;]password=)[^&;]*");
+  private static final Pattern USER_INFO = Pattern.compile("(//[^/:@]+:)[^/@]*@");
+
+  private final String url;
+  private final SqlDialect dialect;
+
+  private Warehouse(String url, SqlDialect dialect) {
+    this.url = url;
+    this.dialect = dialect;
+  }
+
+  /** The warehouse at {@code jdbcUrl}; throws naming the supported URL forms if unknown. */
+  public static Warehouse at(String jdbcUrl) {
+    Objects.requireNonNull(jdbcUrl, "warehouse JDBC URL");
+    return new Warehouse(jdbcUrl, SqlDialect.forUrl(jdbcUrl));
+  }
+
+  public SqlDialect dialect() {
+    return dialect;
+  }
+
+  /** The JDBC URL, including any password: for connecting, never for display. */
+  public String jdbcUrl() {
+    return url;
+  }
+
+  /** The URL with any password replaced by {@code ***}. */
+  public String displayUrl() {
+    String shown = PASSWORD_PARAMETER.matcher(url).replaceAll("$1***");
+    return USER_INFO.matcher(shown).replaceAll("$1***@");
+  }
+
+  /** Opens a new connection, in auto-commit mode. */
+  public Connection connect() throws SQLException {
+    dialect.loadDriver();
+    return DriverManager.getConnection(url);
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof Warehouse && url.equals(((Warehouse) o).url);
+  }
+
+  @Override
+  public int hashCode() {
+    return url.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return displayUrl();
+  }
+}
