@@ -105,7 +105,8 @@ public final class LatestVersion {
     }
     Column column = latest.column(name);
     if (column == null) {
-      return null;
+      // A version without the column held no value for it.
+      return new Fill(latest.position(), Column.of(name, null, null));
     }
     if (column.isUnavailable()) {
       return fills.get(name);

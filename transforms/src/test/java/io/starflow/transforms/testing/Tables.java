@@ -1,0 +1,77 @@
+package io.starflow.transforms.testing;
+
+import io.starflow.transforms.warehouse.Warehouse;
+import java.sql.Blob;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Reads whole tables back as sorted text rows, to compare warehouse content exactly. */
+public final class Tables {
+  private Tables() {}
+
+  /** Every row of {@code table}, each as {@code col=value|col=value}, sorted. */
+  public static List<String> dump(Warehouse warehouse, String table) throws SQLException {
+    try (Connection connection = warehouse.connect()) {
+      return dump(connection, table);
+    }
+  }
+
+  public static List<String> dump(Connection connection, String table) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT * FROM \"" + table + "\"")) {
+      ResultSetMetaData meta = rs.getMetaData();
+      while (rs.next()) {
+        StringBuilder row = new StringBuilder();
+        for (int i = 1; i <= meta.getColumnCount(); i++) {
+          if (i > 1) {
+            row.append('|');
+          }
+          Object value = plain(rs.getObject(i));
+          String text =
+              value instanceof byte[] ? Arrays.toString((byte[]) value) : String.valueOf(value);
+          row.append(meta.getColumnName(i)).append('=').append(text);
+        }
+        rows.add(row.toString());
+      }
+    }
+    rows.sort(null);
+    return rows;
+  }
+
+  /** The value of {@code column} in the row whose {@code id} is {@code id}, or null. */
+  public static Object value(Warehouse warehouse, String table, long id, String column)
+      throws SQLException {
+    try (Connection connection = warehouse.connect();
+        Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT \"" + column + "\" FROM \"" + table + "\" WHERE id = " + id)) {
+      return rs.next() ? plain(rs.getObject(1)) : null;
+    }
+  }
+
+  /** JDBC values as plain Java values: blobs as byte arrays. */
+  private static Object plain(Object value) throws SQLException {
+    if (value instanceof Blob) {
+      Blob blob = (Blob) value;
+      return blob.getBytes(1, (int) blob.length());
+    }
+    return value;
+  }
+
+  public static long count(Warehouse warehouse, String sql) throws SQLException {
+    try (Connection connection = warehouse.connect();
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
