@@ -1,7 +1,6 @@
 package io.starflow.schemas;
 
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Rules for names that become SQL identifiers (tables and columns taken from events or models).
@@ -21,10 +20,21 @@ public final class Identifiers {
   public static final String EVENT_TIME = "_event_time";
   public static final Set<String> MIRROR_METADATA = Set.of(POSITION, DELETED, OP, EVENT_TIME);
 
-  private static final Pattern VALID = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*");
-
+  /** Letters, digits, '_' or '$', not starting with a digit or '$', at most 63 characters. */
   public static boolean isValid(String name) {
-    return name.length() <= MAX_LENGTH && VALID.matcher(name).matches();
+    int length = name.length();
+    if (length == 0 || length > MAX_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      char c = name.charAt(i);
+      boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+      boolean later = (c >= '0' && c <= '9') || c == '$';
+      if (!letter && (i == 0 || !later)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Returns {@code name}, or throws naming {@code what} and the rule it breaks. */

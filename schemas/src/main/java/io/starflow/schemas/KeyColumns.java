@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import javax.annotation.Nullable;
 
 /**
@@ -33,6 +32,11 @@ public final class KeyColumns implements Serializable {
   /** The same key columns for every table. */
   public static KeyColumns of(String... columns) {
     return new KeyColumns(List.of(columns), Map.of());
+  }
+
+  /** Parses specs separated by {@code ;}, e.g. {@code id;order_lines=order_id,line_no}. */
+  public static KeyColumns parse(String specs) {
+    return parse(Arrays.asList(specs.split(";")));
   }
 
   /** Parses specs written as {@code COL[,COL]} or {@code TABLE=COL[,COL]}. */
@@ -93,8 +97,9 @@ public final class KeyColumns implements Serializable {
     return Objects.hash(defaultKey, perTable);
   }
 
+  /** The specs joined by {@code ;}, as {@link #parse(String)} reads them. */
   @Override
   public String toString() {
-    return toSpecs().stream().collect(Collectors.joining(" "));
+    return String.join(";", toSpecs());
   }
 }

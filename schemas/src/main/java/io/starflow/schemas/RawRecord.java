@@ -1,6 +1,5 @@
 package io.starflow.schemas;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.google.auto.value.AutoValue;
 import java.io.Serializable;
 import javax.annotation.Nullable;
@@ -17,10 +16,8 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 @DefaultCoder(RawRecordCoder.class)
 public abstract class RawRecord implements Serializable {
 
-  @JsonProperty("origin")
   public abstract String origin();
 
-  @JsonProperty("value")
   public abstract @Nullable String value();
 
   public static RawRecord of(String origin, @Nullable String value) {

@@ -6,6 +6,6 @@ public final class Compaction {
 
   /** Keeps, per row and window, the change with the greatest source position. */
   public static CompactByKey latestByPosition() {
-    return new CompactByKey();
+    return new CompactByKey(0);
   }
 }

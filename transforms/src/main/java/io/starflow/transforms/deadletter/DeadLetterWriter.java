@@ -4,7 +4,6 @@ import io.starflow.transforms.warehouse.Warehouse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.ZoneOffset;
 import java.util.List;
 
@@ -23,9 +22,7 @@ public final class DeadLetterWriter implements AutoCloseable {
 
   public static DeadLetterWriter open(Warehouse warehouse) throws SQLException {
     Connection connection = warehouse.connect();
-    try (Statement statement = connection.createStatement()) {
-      statement.execute(warehouse.dialect().createDeadLetterTableSql());
-    }
+    warehouse.executeDdl(connection, warehouse.dialect().createDeadLetterTableSql());
     connection.setAutoCommit(false);
     return new DeadLetterWriter(warehouse, connection);
   }

@@ -8,10 +8,10 @@ public final class DeadLetters {
 
   /**
    * A sink for Beam's bad records that writes them to {@code warehouse}'s {@code dead_letter}
-   * table, marked with {@code stage}. Register it with {@code
-   * pipeline.registerBadRecordErrorHandler(...)}.
+   * table. Register it once per pipeline with {@code pipeline.registerBadRecordErrorHandler(...)}
+   * and give the handler to every fallible transform.
    */
-  public static WriteDeadLetters to(Warehouse warehouse, String stage) {
-    return new WriteDeadLetters(warehouse, stage);
+  public static WriteDeadLetters to(Warehouse warehouse) {
+    return new WriteDeadLetters(warehouse);
   }
 }

@@ -30,39 +30,34 @@ import org.apache.beam.sdk.values.PDone;
  */
 public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, PDone> {
   private final Warehouse warehouse;
-  private final String stage;
 
-  WriteDeadLetters(Warehouse warehouse, String stage) {
-    if (stage == null || stage.isBlank()) {
-      throw new IllegalArgumentException("dead letter stage must not be empty");
-    }
+  WriteDeadLetters(Warehouse warehouse) {
     this.warehouse = warehouse;
-    this.stage = stage;
   }
 
   @Override
   public PDone expand(PCollection<BadRecord> input) {
-    input.apply("WriteToDeadLetterTable", ParDo.of(new WriteFn(warehouse, stage)));
+    input.apply("WriteToDeadLetterTable", ParDo.of(new WriteFn(warehouse)));
     return PDone.in(input.getPipeline());
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder
-        .add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"))
-        .add(DisplayData.item("stage", stage).withLabel("Stage"));
+    builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
   }
 
   /** Turns a bad record into a dead letter. */
-  static DeadLetter toDeadLetter(BadRecord bad, String stage, Instant now, ObjectMapper json) {
+  static DeadLetter toDeadLetter(BadRecord bad, Instant now, ObjectMapper json) {
     String rendered = bad.getRecord().getHumanReadableJsonRecord();
+    String stage = "unknown";
     String source = "unknown";
     String raw = rendered;
     if (rendered != null) {
       try {
         JsonNode node = json.readTree(rendered);
-        if (node.isObject() && node.has("origin")) {
+        if (node.isObject() && node.has("origin") && node.has("stage")) {
+          stage = node.get("stage").asText();
           source = node.get("origin").asText();
           JsonNode value = node.get("value");
           raw = value == null || value.isNull() ? null : value.asText();
@@ -80,15 +75,13 @@ public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, P
     private static final int MAX_BUFFERED = 1_000;
 
     private final Warehouse warehouse;
-    private final String stage;
     private final Counter written = StarflowMetrics.counter(StarflowMetrics.DEAD_LETTERS_WRITTEN);
     private transient ObjectMapper json;
     private transient DeadLetterWriter writer;
     private transient List<DeadLetter> buffer;
 
-    WriteFn(Warehouse warehouse, String stage) {
+    WriteFn(Warehouse warehouse) {
       this.warehouse = warehouse;
-      this.stage = stage;
     }
 
     @Setup
@@ -100,7 +93,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, P
 
     @ProcessElement
     public void process(@Element BadRecord bad) throws SQLException {
-      buffer.add(toDeadLetter(bad, stage, Instant.now(), json));
+      buffer.add(toDeadLetter(bad, Instant.now(), json));
       if (buffer.size() >= MAX_BUFFERED) {
         flush();
       }

@@ -217,11 +217,71 @@ final class ColumnValues {
 
   private static Instant zonedTimestamp(FieldSchema schema, JsonNode value) {
     String text = text(schema, value);
+    Instant fast = utcTimestamp(text);
+    if (fast != null) {
+      return fast;
+    }
     try {
       return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
     } catch (DateTimeParseException e) {
       throw doesNotFit(schema, value, "not an ISO-8601 timestamp with offset");
     }
+  }
+
+  /**
+   * Parses {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, the form Debezium writes ZonedTimestamps in,
+   * without a formatter; null for any other form.
+   */
+  static Instant utcTimestamp(String text) {
+    int length = text.length();
+    if (length < 20
+        || text.charAt(length - 1) != 'Z'
+        || text.charAt(4) != '-'
+        || text.charAt(7) != '-'
+        || text.charAt(10) != 'T'
+        || text.charAt(13) != ':'
+        || text.charAt(16) != ':') {
+      return null;
+    }
+    int year = digits(text, 0, 4);
+    int month = digits(text, 5, 7);
+    int day = digits(text, 8, 10);
+    int hour = digits(text, 11, 13);
+    int minute = digits(text, 14, 16);
+    int second = digits(text, 17, 19);
+    int nanos = 0;
+    if (length > 20) {
+      int fractionDigits = length - 21;
+      if (text.charAt(19) != '.' || fractionDigits < 1 || fractionDigits > 9) {
+        return null;
+      }
+      nanos = digits(text, 20, length - 1);
+      for (int i = fractionDigits; i < 9; i++) {
+        nanos *= 10;
+      }
+    }
+    if ((year | month | day | hour | minute | second | nanos) < 0) {
+      return null;
+    }
+    try {
+      return LocalDateTime.of(year, month, day, hour, minute, second, nanos)
+          .toInstant(ZoneOffset.UTC);
+    } catch (DateTimeException e) {
+      return null;
+    }
+  }
+
+  /** The decimal number in {@code text[from, to)}, or -1 if it holds anything but digits. */
+  private static int digits(String text, int from, int to) {
+    int value = 0;
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
   }
 
   private static BigDecimal decimal(FieldSchema schema, JsonNode value) {

@@ -43,7 +43,10 @@ public final class DebeziumDecoder implements Serializable {
   /** Debezium's default {@code unavailable.value.placeholder}. */
   public static final String DEFAULT_UNAVAILABLE_PLACEHOLDER = "__debezium_unavailable_value";
 
-  private static final int SCHEMA_CACHE_SIZE = 256;
+  private static final int SCHEMA_CACHE_SIZE = 64;
+  private static final String SCHEMA_PREFIX = "{\"schema\":";
+  private static final String PAYLOAD_INFIX = ",\"payload\":";
+  private static final Envelope NO_ENVELOPE = new Envelope(null, null);
 
   private final KeyColumns keys;
   private final @Nullable String tableOverride;
@@ -66,27 +69,68 @@ public final class DebeziumDecoder implements Serializable {
     }
     ObjectMapper mapper = mapper();
     Envelope envelope;
-    try (JsonParser parser = mapper.getFactory().createParser(value)) {
-      envelope = readEnvelope(parser, value);
+    try {
+      envelope = readWithKnownSchema(value);
+      if (envelope == null) {
+        try (JsonParser parser = mapper.getFactory().createParser(value)) {
+          envelope = readEnvelope(parser, value);
+        }
+      }
     } catch (JsonProcessingException e) {
       throw new DecodeException("malformed JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new DecodeException("unreadable record: " + e.getMessage(), e);
     }
-    if (envelope == null) {
+    if (envelope == null || envelope == NO_ENVELOPE) {
       return null;
     }
     return toChangeRecord(envelope.payload, envelope.schema);
   }
 
   private static final class Envelope {
-    final JsonNode payload;
+    final @Nullable JsonNode payload;
     final @Nullable EnvelopeSchema schema;
 
-    Envelope(JsonNode payload, @Nullable EnvelopeSchema schema) {
+    Envelope(@Nullable JsonNode payload, @Nullable EnvelopeSchema schema) {
       this.payload = payload;
       this.schema = schema;
     }
+  }
+
+  /**
+   * The envelope of a wrapped record whose schema block is one already parsed: the schema text is
+   * compared, not tokenized again, and only the payload is parsed. Null when the record does not
+   * start with a known schema.
+   */
+  private @Nullable Envelope readWithKnownSchema(String text) throws IOException {
+    if (!text.startsWith(SCHEMA_PREFIX)) {
+      return null;
+    }
+    for (Map.Entry<String, EnvelopeSchema> known : schemaCache().entrySet()) {
+      String schema = known.getKey();
+      int payloadStart = SCHEMA_PREFIX.length() + schema.length() + PAYLOAD_INFIX.length();
+      int end = text.length() - 1;
+      if (text.length() > payloadStart
+          && text.charAt(end) == '}'
+          && text.startsWith(PAYLOAD_INFIX, SCHEMA_PREFIX.length() + schema.length())
+          && text.regionMatches(SCHEMA_PREFIX.length(), schema, 0, schema.length())) {
+        JsonNode payload;
+        try (JsonParser parser =
+            mapper()
+                .getFactory()
+                .createParser(text.toCharArray(), payloadStart, end - payloadStart)) {
+          payload = mapper().readTree(parser);
+          if (parser.nextToken() != null) {
+            return null; // not just one payload object: let the general path say what is wrong
+          }
+        }
+        if (payload == null || payload.isNull()) {
+          return NO_ENVELOPE;
+        }
+        return payload.isObject() ? new Envelope(payload, known.getValue()) : null;
+      }
+    }
+    return null;
   }
 
   private @Nullable Envelope readEnvelope(JsonParser parser, String text) throws IOException {

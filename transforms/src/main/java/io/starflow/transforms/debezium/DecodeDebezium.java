@@ -8,8 +8,8 @@ import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.RawRecord;
-import io.starflow.schemas.RawRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.deadletter.FailedRecord;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -43,6 +43,9 @@ import org.apache.beam.sdk.values.TupleTagList;
 public abstract class DecodeDebezium
     extends PTransform<PCollection<RawRecord>, PCollection<ChangeRecord>> {
   private static final TupleTag<ChangeRecord> DECODED = new TupleTag<ChangeRecord>() {};
+
+  /** The stage named in dead letters of records that cannot be decoded. */
+  public static final String STAGE = "decode";
 
   abstract @Nullable KeyColumns keys();
 
@@ -166,12 +169,13 @@ public abstract class DecodeDebezium
         record = decoder.decode(raw.value());
       } catch (DecodeException e) {
         failed.inc();
-        router.route(out, raw, RawRecordCoder.of(), e, e.getMessage());
+        router.route(out, failed(raw), FailedRecord.coder(), e, e.getMessage());
         return;
       } catch (RuntimeException e) {
         // Input the decoder did not foresee: keep the record rather than fail the whole run.
         failed.inc();
-        router.route(out, raw, RawRecordCoder.of(), e, "unexpected decoding failure: " + e);
+        router.route(
+            out, failed(raw), FailedRecord.coder(), e, "unexpected decoding failure: " + e);
         return;
       }
       if (record == null) {
@@ -180,6 +184,10 @@ public abstract class DecodeDebezium
       }
       decoded.inc();
       out.get(DECODED).output(record);
+    }
+
+    private static FailedRecord failed(RawRecord raw) {
+      return FailedRecord.of(STAGE, raw.origin(), raw.value());
     }
   }
 }

@@ -14,7 +14,6 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -25,8 +24,9 @@ import org.apache.beam.sdk.values.PCollection;
  *
  * <p>Whitespace-only lines carry nothing and are skipped (counted as {@code blank_lines_skipped});
  * every other line is one record, including the literal {@code null} of a tombstone. Fails at
- * expansion time of the run when the pattern matches no file. Files are read whole by one worker
- * each and then spread over workers; output is in the global window with no timestamps.
+ * expansion time of the run when the pattern matches no file. Each file is read whole by one
+ * worker, in one bundle, so work downstream of the read spreads over files: split a large input
+ * into several files to use several workers. Output is in the global window with no timestamps.
  */
 public final class ReadJsonLines extends PTransform<PBegin, PCollection<RawRecord>> {
   private final String filepattern;
@@ -52,8 +52,7 @@ public final class ReadJsonLines extends PTransform<PBegin, PCollection<RawRecor
                 .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
         .apply("OpenFiles", FileIO.readMatches())
         .apply("ReadLines", ParDo.of(new ReadLinesFn()))
-        .setCoder(RawRecordCoder.of())
-        .apply("SpreadOverWorkers", Reshuffle.viaRandomKey());
+        .setCoder(RawRecordCoder.of());
   }
 
   @Override

@@ -5,9 +5,8 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.google.auto.value.AutoValue;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
-import io.starflow.schemas.RawRecord;
-import io.starflow.schemas.RawRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.deadletter.FailedRecord;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +50,10 @@ public abstract class ApplyToMirror
   private static final TupleTag<KV<String, Long>> WRITTEN = new TupleTag<KV<String, Long>>() {};
 
   public static final int DEFAULT_SHARDS = 4;
+
+  /** The stage named in dead letters of rows the warehouse cannot hold. */
+  public static final String STAGE = "apply";
+
   public static final int DEFAULT_BATCH_SIZE = 20_000;
 
   abstract Warehouse warehouse();
@@ -209,11 +212,12 @@ public abstract class ApplyToMirror
       stale.inc(result.applied - result.changed);
       for (MirrorWriter.Rejected rejected : result.rejected) {
         failed.inc();
-        RawRecord raw =
-            RawRecord.of(
+        FailedRecord failed =
+            FailedRecord.of(
+                STAGE,
                 "mirror table " + rejected.record.table() + ", key " + rejected.record.key(),
                 ChangeRecordJson.render(rejected.record));
-        router.route(out, raw, RawRecordCoder.of(), null, rejected.reason);
+        router.route(out, failed, FailedRecord.coder(), null, rejected.reason);
       }
       out.get(WRITTEN).output(KV.of(batch.get(0).table(), result.changed));
     }

@@ -4,7 +4,9 @@ import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Objects;
+import java.util.concurrent.locks.Lock;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
 
@@ -54,6 +56,32 @@ public final class Warehouse implements Serializable {
   public Connection connect() throws SQLException {
     dialect.loadDriver();
     return DriverManager.getConnection(url);
+  }
+
+  /**
+   * Runs DDL statements in one transaction, serialized with every other DDL on this warehouse
+   * (concurrent {@code CREATE TABLE IF NOT EXISTS} conflict in DuckDB and can race in PostgreSQL).
+   */
+  public void executeDdl(Connection connection, String... statements) throws SQLException {
+    Lock lock = WarehouseLocks.forDdl(this);
+    lock.lock();
+    boolean autoCommit = connection.getAutoCommit();
+    try {
+      connection.setAutoCommit(false);
+      dialect.lockForDdl(connection);
+      try (Statement statement = connection.createStatement()) {
+        for (String sql : statements) {
+          statement.execute(sql);
+        }
+      }
+      connection.commit();
+    } catch (SQLException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(autoCommit);
+      lock.unlock();
+    }
   }
 
   @Override

@@ -17,15 +17,25 @@ import org.apache.beam.sdk.values.PCollection;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.junit.runners.JUnit4;
+import org.junit.runners.Parameterized;
+import org.junit.runners.Parameterized.Parameter;
+import org.junit.runners.Parameterized.Parameters;
 
-@RunWith(JUnit4.class)
+/** Runs every case with per-row compaction and with compaction in shards. */
+@RunWith(Parameterized.class)
 public class CompactByKeyTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
 
+  @Parameters(name = "shards={0}")
+  public static List<Object[]> shards() {
+    return List.of(new Object[] {0}, new Object[] {3});
+  }
+
+  @Parameter public int shards;
+
   private PCollection<ChangeRecord> compact(List<ChangeRecord> input) {
     return p.apply(Create.of(input).withCoder(ChangeRecordCoder.of()))
-        .apply(Compaction.latestByPosition());
+        .apply(Compaction.latestByPosition().withShards(shards));
   }
 
   @Test

@@ -62,6 +62,16 @@ public final class TestWarehouses {
     public Warehouse warehouse() {
       return warehouse;
     }
+
+    /** Creates the schema, for use outside a rule. */
+    public void open() {
+      before();
+    }
+
+    /** Drops the schema, for use outside a rule. */
+    public void close() {
+      after();
+    }
   }
 
   /** A warehouse in a new, empty PostgreSQL schema. */

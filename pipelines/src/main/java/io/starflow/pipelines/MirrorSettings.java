@@ -1,0 +1,74 @@
+package io.starflow.pipelines;
+
+import com.google.auto.value.AutoValue;
+import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.KeyColumns;
+import io.starflow.transforms.warehouse.ApplyToMirror;
+import io.starflow.transforms.warehouse.Warehouse;
+import java.io.Serializable;
+import javax.annotation.Nullable;
+
+/** What a mirror run needs, as typed values. */
+@AutoValue
+public abstract class MirrorSettings implements Serializable {
+  /**
+   * Compaction groups per table by default: few keys, which the DirectRunner needs (its cost is per
+   * key); distributed runners can use 0, one group per row.
+   */
+  public static final int DEFAULT_COMPACTION_SHARDS = 16;
+
+  public abstract Warehouse warehouse();
+
+  public abstract KeyColumns keys();
+
+  /** Every record goes to this table instead of its source table, when set. */
+  public abstract @Nullable String table();
+
+  public abstract int shards();
+
+  public abstract int batchSize();
+
+  /** Compaction groups per table; 0 combines per row. */
+  public abstract int compactionShards();
+
+  public static Builder builder() {
+    return new AutoValue_MirrorSettings.Builder()
+        .setShards(ApplyToMirror.DEFAULT_SHARDS)
+        .setBatchSize(ApplyToMirror.DEFAULT_BATCH_SIZE)
+        .setCompactionShards(DEFAULT_COMPACTION_SHARDS);
+  }
+
+  /** Settings from pipeline options, checked. */
+  public static MirrorSettings from(MirrorPipeline.Options options) {
+    String table = options.getTable();
+    if (table != null) {
+      Identifiers.check("--table", table);
+    }
+    return builder()
+        .setWarehouse(Warehouse.at(options.getWarehouse()))
+        .setKeys(KeyColumns.parse(options.getKey()))
+        .setTable(table)
+        .setShards(options.getWriterShards())
+        .setBatchSize(options.getBatchSize())
+        .setCompactionShards(options.getCompactionShards())
+        .build();
+  }
+
+  /** Builds settings. */
+  @AutoValue.Builder
+  public abstract static class Builder {
+    public abstract Builder setWarehouse(Warehouse warehouse);
+
+    public abstract Builder setKeys(KeyColumns keys);
+
+    public abstract Builder setTable(@Nullable String table);
+
+    public abstract Builder setShards(int shards);
+
+    public abstract Builder setBatchSize(int batchSize);
+
+    public abstract Builder setCompactionShards(int shards);
+
+    public abstract MirrorSettings build();
+  }
+}

@@ -1,0 +1,95 @@
+package io.starflow.pipelines.cli;
+
+import io.starflow.pipelines.bench.MirrorBenchmark;
+import io.starflow.transforms.warehouse.Warehouse;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code starflow bench}: throughput of the mirror pipeline against the plain-Java limit. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures the mirror pipeline (DirectRunner, into a fresh DuckDB file) on generated"
+          + " Debezium PostgreSQL envelopes with schemas, then a plain-Java single-thread pass"
+          + " doing the same decode, compaction and write on the same input: the limit to"
+          + " measure against. Prints events/s, peak heap and the ratio."
+    })
+final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--events",
+      defaultValue = "100000",
+      description = "Change events to generate (default: ${DEFAULT-VALUE}).")
+  long events;
+
+  @Option(
+      names = "--keys",
+      defaultValue = "10000",
+      description = "Distinct keys they change (default: ${DEFAULT-VALUE}).")
+  int keys;
+
+  @Override
+  public Integer call() throws Exception {
+    if (events < 1 || keys < 1) {
+      throw new IllegalArgumentException("--events and --keys must be positive");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Path work = Files.createTempDirectory("starflow-bench");
+    Path input = work.resolve("input");
+    out.printf(
+        "Generating %,d events over %,d keys in %d files...%n",
+        events, keys, MirrorBenchmark.PARTITIONS);
+    out.flush();
+    long bytes = MirrorBenchmark.generate(events, keys, input);
+    out.printf("  %,d MB, %,d bytes per event on average%n", bytes >> 20, bytes / events);
+
+    // Both paths run once on a small input first, so that neither is measured while the JIT
+    // compiler warms up on code the other already ran.
+    Path warmUp = work.resolve("warm-up");
+    long warmUpEvents = Math.max(1, Math.min(events / 10, 20_000));
+    MirrorBenchmark.generate(warmUpEvents, Math.max(1, keys / 10), warmUp);
+    out.printf("Warming up both paths on %,d events...%n%n", warmUpEvents);
+    out.flush();
+    MirrorBenchmark.runPipeline(warmUp, duckDb(work, "warm-pipeline"));
+    MirrorBenchmark.runPlainJava(warmUp, duckDb(work, "warm-plain"));
+
+    out.println("Mirror pipeline, DirectRunner -> DuckDB ...");
+    out.flush();
+    MirrorBenchmark.Result pipeline = MirrorBenchmark.runPipeline(input, duckDb(work, "pipeline"));
+    print(out, "pipeline", pipeline);
+    out.println("Plain Java, one thread, same decode + compact + write -> DuckDB ...");
+    out.flush();
+    MirrorBenchmark.Result plain = MirrorBenchmark.runPlainJava(input, duckDb(work, "plain"));
+    print(out, "plain Java", plain);
+    out.println();
+    out.printf(
+        "pipeline / plain Java: %.2f  (%,.0f vs %,.0f events/s)%n",
+        pipeline.eventsPerSecond() / plain.eventsPerSecond(),
+        pipeline.eventsPerSecond(),
+        plain.eventsPerSecond());
+    out.printf(
+        "%s processors, max heap %,d MB%n",
+        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+    out.flush();
+    return 0;
+  }
+
+  private static Warehouse duckDb(Path directory, String name) {
+    return Warehouse.at("jdbc:duckdb:" + directory.resolve(name + ".duckdb"));
+  }
+
+  private static void print(PrintWriter out, String name, MirrorBenchmark.Result result) {
+    out.printf(
+        "  %-10s %,10.0f events/s  %6.2f s  peak heap %,6d MB  %,d rows written%n",
+        name, result.eventsPerSecond(), result.seconds, result.peakHeapBytes >> 20, result.rows);
+    out.flush();
+  }
+}

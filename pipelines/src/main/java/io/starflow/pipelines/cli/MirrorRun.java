@@ -1,0 +1,148 @@
+package io.starflow.pipelines.cli;
+
+import io.starflow.pipelines.MirrorPipeline;
+import io.starflow.pipelines.MirrorSettings;
+import io.starflow.pipelines.RunCounts;
+import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.deadletter.DeadLetterWriter;
+import java.io.PrintWriter;
+import java.sql.SQLException;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.joda.time.Duration;
+
+/** Runs the mirror pipeline with a progress bar, and reports what it did. */
+final class MirrorRun {
+  private MirrorRun() {}
+
+  /** What a finished run did. */
+  static final class Outcome {
+    final RunCounts counts;
+    final double seconds;
+
+    Outcome(RunCounts counts, double seconds) {
+      this.counts = counts;
+      this.seconds = seconds;
+    }
+
+    double recordsPerSecond() {
+      return counts.read() / Math.max(seconds, 1e-9);
+    }
+  }
+
+  /**
+   * Mirrors {@code input}; {@code expectedRecords} sizes the progress bar (0 when unknown). Throws
+   * when the pipeline fails.
+   */
+  static Outcome run(
+      MirrorSettings settings,
+      String input,
+      RunnerOptions runner,
+      long expectedRecords,
+      PrintWriter out)
+      throws SQLException {
+    DeadLetterWriter.ensureTable(settings.warehouse());
+    PipelineOptions options =
+        PipelineOptionsFactory.fromArgs(runner.toArgs().toArray(new String[0]))
+            .withValidation()
+            .create();
+    options.setJobName("starflow-mirror");
+    Pipeline pipeline = Pipeline.create(options);
+    MirrorPipeline.build(pipeline, settings, input);
+
+    long start = System.nanoTime();
+    PipelineResult result = pipeline.run();
+    try (ProgressBar progress = progressBar(expectedRecords)) {
+      PipelineResult.State state = result.getState();
+      while (!state.isTerminal()) {
+        state = result.waitUntilFinish(Duration.millis(250));
+        if (state == null) {
+          state = result.getState();
+        }
+        RunCounts counts = RunCounts.of(result);
+        long decoded =
+            counts.decoded() + counts.tombstones() + counts.get(StarflowMetrics.DECODE_FAILED);
+        progress.stepTo(decoded);
+        progress.setExtraMessage(
+            counts.applied() > 0 || decoded >= expectedRecords && expectedRecords > 0
+                ? " writing to the warehouse"
+                : " decoding");
+      }
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("the pipeline ended " + state);
+      }
+      RunCounts counts = RunCounts.of(result);
+      progress.maxHint(counts.read());
+      progress.stepTo(counts.read());
+      progress.setExtraMessage(" done");
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Outcome outcome = new Outcome(RunCounts.of(result), seconds);
+    report(settings, input, outcome, out);
+    return outcome;
+  }
+
+  /** A bar redrawn in place on a terminal; elsewhere (CI logs, a pipe) a line every few seconds. */
+  private static ProgressBar progressBar(long expectedRecords) {
+    ProgressBarBuilder builder =
+        new ProgressBarBuilder()
+            .setTaskName("Mirroring")
+            .setInitialMax(expectedRecords > 0 ? expectedRecords : -1)
+            .setUnit(" records", 1)
+            .setStyle(ProgressBarStyle.ASCII)
+            .continuousUpdate()
+            .showSpeed();
+    if (System.console() == null) {
+      builder
+          .setConsumer(new DelegatingProgressBarConsumer(System.err::println, 100))
+          .setUpdateIntervalMillis(5_000);
+    } else {
+      builder.setUpdateIntervalMillis(250);
+    }
+    return builder.build();
+  }
+
+  private static void report(
+      MirrorSettings settings, String input, Outcome outcome, PrintWriter out) throws SQLException {
+    RunCounts c = outcome.counts;
+    out.println();
+    out.printf(
+        "Mirrored %,d records from %s into %s in %.1f s (%,.0f records/s).%n",
+        c.read(),
+        input,
+        settings.warehouse().displayUrl(),
+        outcome.seconds,
+        outcome.recordsPerSecond());
+    out.println();
+    WarehouseSummary.print(settings.warehouse(), out);
+    out.println();
+    out.printf("  %-22s %,12d%n", "records read", c.read());
+    out.printf(
+        "  %-22s %,12d   (%,d changed the table, %,d were not newer than it)%n",
+        "  applied", c.applied(), c.changed(), c.stale());
+    out.printf(
+        "  %-22s %,12d   (an update or delete of the same row came later)%n",
+        "  compacted away", c.compactedAway());
+    out.printf("  %-22s %,12d%n", "  tombstones skipped", c.tombstones());
+    out.printf(
+        "  %-22s %,12d   (decode %,d, apply %,d)%n",
+        "  dead-lettered",
+        c.deadLettered(),
+        c.get(StarflowMetrics.DECODE_FAILED),
+        c.get(StarflowMetrics.APPLY_FAILED));
+    if (c.blankLines() > 0) {
+      out.printf("  %-22s %,12d%n", "blank lines skipped", c.blankLines());
+    }
+    out.println(
+        c.reconciles()
+            ? "  counts reconcile: read = applied + compacted away + tombstones + dead-lettered"
+            : "  COUNTS DO NOT RECONCILE: " + c);
+    out.flush();
+  }
+}

@@ -1,0 +1,34 @@
+package io.starflow.pipelines.cli;
+
+import io.starflow.transforms.warehouse.ApplyToMirror;
+import io.starflow.transforms.warehouse.Warehouse;
+import picocli.CommandLine.Option;
+
+/** Where to write. */
+final class WarehouseArgs {
+  @Option(
+      names = "--warehouse",
+      paramLabel = "JDBC_URL",
+      defaultValue = Warehouse.DEFAULT_URL,
+      description = {
+        "Warehouse JDBC URL (default: ${DEFAULT-VALUE}).",
+        "PostgreSQL: jdbc:postgresql://HOST:5432/DB?user=USER&password=PASSWORD"
+      })
+  String url;
+
+  @Option(
+      names = "--shards",
+      defaultValue = "" + ApplyToMirror.DEFAULT_SHARDS,
+      description = "Concurrent writers per table (default: ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "" + ApplyToMirror.DEFAULT_BATCH_SIZE,
+      description = "Rows per warehouse transaction (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  Warehouse warehouse() {
+    return Warehouse.at(url);
+  }
+}
