@@ -1,10 +1,14 @@
 package io.starflow.pipelines.cli;
 
 import io.starflow.pipelines.bench.MirrorBenchmark;
+import io.starflow.pipelines.bench.WritePathBenchmark;
+import io.starflow.schemas.ChangeRecord;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,6 +40,22 @@ final class BenchCommand implements Callable<Integer> {
       description = "Distinct keys they change (default: ${DEFAULT-VALUE}).")
   int keys;
 
+  @Option(
+      names = "--write-path",
+      description = {
+        "Instead, compare two ways to write --keys rows: a JDBC batch of guarded upserts, and"
+            + " bulk staging (DuckDB Appender, PostgreSQL COPY) with one set-based upsert per"
+            + " batch. Runs on DuckDB, and on PostgreSQL when --postgres is given."
+      })
+  boolean writePath;
+
+  @Option(
+      names = "--postgres",
+      paramLabel = "JDBC_URL",
+      description =
+          "PostgreSQL for --write-path, e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
+  String postgres;
+
   @Override
   public Integer call() throws Exception {
     if (events < 1 || keys < 1) {
@@ -43,6 +63,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     Path work = Files.createTempDirectory("starflow-bench");
+    if (writePath) {
+      return writePath(out, work);
+    }
     Path input = work.resolve("input");
     out.printf(
         "Generating %,d events over %,d keys in %d files...%n",
@@ -79,6 +102,31 @@ final class BenchCommand implements Callable<Integer> {
         "%s processors, max heap %,d MB%n",
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
     out.flush();
+    return 0;
+  }
+
+  private int writePath(PrintWriter out, Path work) throws Exception {
+    out.printf("Decoding %,d rows of distinct keys...%n", keys);
+    out.flush();
+    List<ChangeRecord> rows = WritePathBenchmark.rows(keys, work);
+    List<Warehouse> warehouses = new ArrayList<>();
+    warehouses.add(duckDb(work, "write-path"));
+    if (postgres != null) {
+      warehouses.add(Warehouse.at(postgres));
+    }
+    for (Warehouse warehouse : warehouses) {
+      String name = warehouse.dialect().name();
+      // One untimed round of each first, so both are measured with a warm JIT.
+      WritePathBenchmark.jdbcBatch(warehouse, rows.subList(0, Math.min(rows.size(), 2_000)));
+      WritePathBenchmark.staged(warehouse, rows.subList(0, Math.min(rows.size(), 2_000)));
+      double batch = WritePathBenchmark.jdbcBatch(warehouse, rows);
+      double staged = WritePathBenchmark.staged(warehouse, rows);
+      out.printf(
+          "  %-10s JDBC batch upserts %,10.0f rows/s   staged + one upsert %,10.0f rows/s"
+              + "   (%.1fx)%n",
+          name, batch, staged, staged / batch);
+      out.flush();
+    }
     return 0;
   }
 

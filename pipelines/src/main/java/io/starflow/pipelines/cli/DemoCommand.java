@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
       "Running it again changes nothing in the warehouse: writes are idempotent."
     })
 final class DemoCommand implements Callable<Integer> {
+  private static final String DUCKDB_PREFIX = "jdbc:duckdb:";
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -80,7 +82,12 @@ final class DemoCommand implements Callable<Integer> {
       out.println("MIRROR CHECK FAILED: the mirror differs from the source:");
       differences.forEach(d -> out.println("  " + d));
     }
-    out.printf("%nOpen it with any DuckDB client, e.g.: duckdb warehouse.duckdb%n");
+    String url = settings.warehouse().jdbcUrl();
+    if (url.startsWith(DUCKDB_PREFIX)) {
+      out.printf(
+          "%nOpen it with any DuckDB client (once this process has ended): duckdb %s%n",
+          url.substring(DUCKDB_PREFIX.length()));
+    }
     out.flush();
     return differences.isEmpty() && outcome.counts.reconciles() ? 0 : Starflow.NOT_RECONCILED;
   }

@@ -76,6 +76,7 @@ final class MirrorCommand implements Callable<Integer> {
             .setShards(warehouse.shards)
             .setBatchSize(warehouse.batchSize)
             .build();
+    Inputs.requireMatch(input);
     PrintWriter out = spec.commandLine().getOut();
     MirrorRun.Outcome outcome =
         MirrorRun.run(settings, input, runner, LineCounter.count(input), out);

@@ -1,0 +1,152 @@
+package io.starflow.pipelines.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.starflow.transforms.debezium.DebeziumTable;
+import io.starflow.transforms.testing.Tables;
+import io.starflow.transforms.warehouse.Warehouse;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+import picocli.CommandLine;
+
+@RunWith(JUnit4.class)
+public class StarflowCliTest {
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+
+  /** What one invocation printed and returned. */
+  static final class Run {
+    final int exitCode;
+    final String out;
+    final String err;
+
+    Run(int exitCode, String out, String err) {
+      this.exitCode = exitCode;
+      this.out = out;
+      this.err = err;
+    }
+  }
+
+  static Run starflow(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine commandLine = Starflow.commandLine();
+    commandLine.setOut(new PrintWriter(out, true));
+    commandLine.setErr(new PrintWriter(err, true));
+    int exitCode = commandLine.execute(args);
+    return new Run(exitCode, out.toString(), err.toString());
+  }
+
+  @Test
+  public void everyCommandHasHelp() {
+    for (String command : List.of("mirror", "demo", "bench")) {
+      Run run = starflow(command, "--help");
+      assertThat(command, run.exitCode, equalTo(0));
+      assertThat(run.out, containsString("Usage: starflow " + command));
+    }
+    Run top = starflow("--help");
+    assertThat(top.exitCode, equalTo(0));
+    assertThat(top.out, containsString("Exit codes"));
+  }
+
+  @Test
+  public void mirrorWithoutKeyIsAUsageError() {
+    Run run = starflow("mirror", "--input", "x.jsonl");
+    assertThat(run.exitCode, equalTo(2));
+    assertThat(run.err, containsString("--key"));
+  }
+
+  @Test
+  public void inputMatchingNothingIsAUsageError() {
+    Run run = starflow("mirror", "--input", folder.getRoot() + "/none-*.jsonl", "--key", "id");
+    assertThat(run.exitCode, equalTo(2));
+    assertThat(run.err, containsString("no file matches --input"));
+  }
+
+  @Test
+  public void unknownWarehouseIsAUsageErrorThatHidesThePassword() throws Exception {
+    Path input = folder.newFile("in.jsonl").toPath();
+    Run run =
+        starflow(
+            "mirror",
+            "--input",
+            input.toString(),
+            "--key",
+            "id",
+            "--warehouse",
+            "jdbc:oracle:thin:@db?user=a&password=hunter2");
+    assertThat(run.exitCode, equalTo(2));
+    assertThat(run.err, containsString("unsupported warehouse URL"));
+    assertThat(run.err.contains("hunter2"), equalTo(false));
+  }
+
+  @Test
+  public void malformedKeySpecIsAUsageError() throws Exception {
+    Path input = folder.newFile("in.jsonl").toPath();
+    Run run = starflow("mirror", "--input", input.toString(), "--key", "a=");
+    assertThat(run.exitCode, equalTo(2));
+    assertThat(run.err, containsString("key spec 'a='"));
+  }
+
+  @Test
+  public void mirrorWritesTheTableAndReportsReconciledCounts() throws Exception {
+    DebeziumTable users =
+        DebeziumTable.postgres("app", "public", "users")
+            .column("id", "int64")
+            .column("name", "string")
+            .build();
+    Instant t = Instant.parse("2025-11-28T14:00:00Z");
+    Path input = folder.getRoot().toPath().resolve("users.jsonl");
+    Files.write(
+        input,
+        List.of(
+            users.insert(DebeziumTable.pg(1, 10), t, Map.of("id", 1L, "name", "a")),
+            users.update(DebeziumTable.pg(2, 20), t, Map.of("id", 1L, "name", "b")),
+            "{not json",
+            users.insert(DebeziumTable.pg(2, 30), t, Map.of("id", 2L, "name", "c"))));
+    Warehouse warehouse =
+        Warehouse.at("jdbc:duckdb:" + folder.getRoot().toPath().resolve("w.duckdb"));
+    Run run =
+        starflow(
+            "mirror",
+            "--input",
+            input.toString(),
+            "--key",
+            "id",
+            "--table",
+            "people",
+            "--warehouse",
+            warehouse.jdbcUrl());
+    assertThat(run.err, run.exitCode, equalTo(0));
+    assertThat(run.out, containsString("records read                      4"));
+    assertThat(run.out, containsString("counts reconcile"));
+    assertThat(Tables.value(warehouse, "people", 1, "name"), equalTo("b"));
+    assertThat(Tables.count(warehouse, "SELECT count(*) FROM dead_letter"), equalTo(1L));
+  }
+
+  @Test
+  public void demoMirrorsTheSampleAndPassesItsOwnCheck() throws Exception {
+    Path work = folder.getRoot().toPath();
+    Run run =
+        starflow(
+            "demo",
+            "--data-dir",
+            work.resolve("data").toString(),
+            "--warehouse",
+            "jdbc:duckdb:" + work.resolve("demo.duckdb"));
+    assertThat(run.err, run.exitCode, equalTo(0));
+    assertThat(run.out, containsString("every table equals the source's final state"));
+    assertThat(run.out, containsString("counts reconcile"));
+  }
+}
