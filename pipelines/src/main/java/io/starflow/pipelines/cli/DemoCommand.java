@@ -64,13 +64,7 @@ final class DemoCommand implements Callable<Integer> {
         dataset.redeliveries,
         dataset.malformed,
         dataDir.resolve("*.jsonl"));
-    MirrorSettings settings =
-        MirrorSettings.builder()
-            .setWarehouse(warehouse.warehouse())
-            .setKeys(KeyColumns.parse(RetailCdc.KEY_SPECS))
-            .setShards(warehouse.shards)
-            .setBatchSize(warehouse.batchSize)
-            .build();
+    MirrorSettings settings = warehouse.settings(KeyColumns.parse(RetailCdc.KEY_SPECS), null);
     MirrorRun.Outcome outcome = MirrorRun.run(settings, input, runner, dataset.lines(), out);
     List<String> differences = MirrorCheck.differences(settings.warehouse(), dataset);
     out.println();

@@ -68,14 +68,7 @@ final class MirrorCommand implements Callable<Integer> {
     if (table != null) {
       Identifiers.check("--table", table);
     }
-    MirrorSettings settings =
-        MirrorSettings.builder()
-            .setWarehouse(warehouse.warehouse())
-            .setKeys(KeyColumns.parse(keys))
-            .setTable(table)
-            .setShards(warehouse.shards)
-            .setBatchSize(warehouse.batchSize)
-            .build();
+    MirrorSettings settings = warehouse.settings(KeyColumns.parse(keys), table);
     Inputs.requireMatch(input);
     PrintWriter out = spec.commandLine().getOut();
     MirrorRun.Outcome outcome =

@@ -1,7 +1,10 @@
 package io.starflow.pipelines.cli;
 
+import io.starflow.pipelines.MirrorSettings;
+import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.warehouse.ApplyToMirror;
 import io.starflow.transforms.warehouse.Warehouse;
+import javax.annotation.Nullable;
 import picocli.CommandLine.Option;
 
 /** Where to write. */
@@ -30,5 +33,16 @@ final class WarehouseArgs {
 
   Warehouse warehouse() {
     return Warehouse.at(url);
+  }
+
+  /** Mirror settings writing here. */
+  MirrorSettings settings(KeyColumns keys, @Nullable String table) {
+    return MirrorSettings.builder()
+        .setWarehouse(warehouse())
+        .setKeys(keys)
+        .setTable(table)
+        .setShards(shards)
+        .setBatchSize(batchSize)
+        .build();
   }
 }

@@ -1,6 +1,10 @@
 package io.starflow.transforms.deadletter;
 
 import io.starflow.transforms.warehouse.Warehouse;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.values.PCollectionTuple;
 
 /** Where records that Starflow cannot take end up: the warehouse's {@code dead_letter} table. */
 public final class DeadLetters {
@@ -13,5 +17,16 @@ public final class DeadLetters {
    */
   public static WriteDeadLetters to(Warehouse warehouse) {
     return new WriteDeadLetters(warehouse);
+  }
+
+  /**
+   * Gives the bad records a transform routed to {@link BadRecordRouter#BAD_RECORD_TAG} to {@code
+   * handler}.
+   */
+  public static void collect(ErrorHandler<BadRecord, ?> handler, PCollectionTuple result) {
+    handler.addErrorCollection(
+        result
+            .get(BadRecordRouter.BAD_RECORD_TAG)
+            .setCoder(BadRecord.getCoder(result.getPipeline())));
   }
 }

@@ -9,6 +9,7 @@ import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.metrics.Counter;
@@ -114,11 +115,7 @@ public abstract class DecodeDebezium
             "DecodeEnvelopes",
             ParDo.of(new DecodeFn(decoder, badRecordRouter()))
                 .withOutputTags(DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    badRecordErrorHandler()
-        .addErrorCollection(
-            result
-                .get(BadRecordRouter.BAD_RECORD_TAG)
-                .setCoder(BadRecord.getCoder(input.getPipeline())));
+    DeadLetters.collect(badRecordErrorHandler(), result);
     return result.get(DECODED).setCoder(ChangeRecordCoder.of());
   }
 

@@ -6,6 +6,7 @@ import com.google.auto.value.AutoValue;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -117,11 +118,7 @@ public abstract class ApplyToMirror
                 "WriteBatches",
                 ParDo.of(new WriteBatchesFn(warehouse(), batchSize(), badRecordRouter()))
                     .withOutputTags(WRITTEN, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    badRecordErrorHandler()
-        .addErrorCollection(
-            written
-                .get(BadRecordRouter.BAD_RECORD_TAG)
-                .setCoder(BadRecord.getCoder(input.getPipeline())));
+    DeadLetters.collect(badRecordErrorHandler(), written);
     return written.get(WRITTEN).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
   }
 

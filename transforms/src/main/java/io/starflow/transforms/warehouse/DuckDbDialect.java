@@ -11,7 +11,6 @@ import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import javax.annotation.Nullable;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -42,47 +41,30 @@ final class DuckDbDialect extends SqlDialect {
   }
 
   @Override
-  public String sqlType(ColumnType type) {
-    switch (type.kind()) {
-      case BOOLEAN:
-        return "BOOLEAN";
-      case SMALLINT:
-        return "SMALLINT";
-      case INTEGER:
-        return "INTEGER";
-      case BIGINT:
-        return "BIGINT";
-      case REAL:
-        return "FLOAT";
-      case DOUBLE:
-        return "DOUBLE";
-      case DECIMAL:
-        if (type.scale() == null) {
-          return "DECIMAL(" + MAX_PRECISION + "," + VARIABLE_SCALE + ")";
-        }
-        int precision =
-            type.precision() == null || type.precision() > MAX_PRECISION
-                ? MAX_PRECISION
-                : Math.max(type.precision(), type.scale());
-        return "DECIMAL(" + precision + "," + Math.min(type.scale(), precision) + ")";
-      case STRING:
-        return "VARCHAR";
-      case BYTES:
-        return "BLOB";
-      case DATE:
-        return "DATE";
-      case TIME:
-        return "TIME";
-      case TIMESTAMP:
-        return "TIMESTAMP";
-      case TIMESTAMPTZ:
-        return "TIMESTAMPTZ";
-      case JSON:
-        return "JSON";
-      case UUID:
-        return "UUID";
+  String decimalType(ColumnType type) {
+    if (type.scale() == null) {
+      return "DECIMAL(" + MAX_PRECISION + "," + VARIABLE_SCALE + ")";
     }
-    throw new AssertionError(type);
+    int precision =
+        type.precision() == null || type.precision() > MAX_PRECISION
+            ? MAX_PRECISION
+            : Math.max(type.precision(), type.scale());
+    return "DECIMAL(" + precision + "," + Math.min(type.scale(), precision) + ")";
+  }
+
+  @Override
+  String realType() {
+    return "FLOAT";
+  }
+
+  @Override
+  String doubleType() {
+    return "DOUBLE";
+  }
+
+  @Override
+  String bytesType() {
+    return "BLOB";
   }
 
   @Override
@@ -166,13 +148,7 @@ final class DuckDbDialect extends SqlDialect {
 
   @Override
   String createStage(String stage, List<TableColumn> columns) {
-    return "CREATE OR REPLACE TEMP TABLE "
-        + quote(stage)
-        + " ("
-        + columns.stream()
-            .map(c -> quote(c.name()) + " " + sqlType(c.type()))
-            .collect(Collectors.joining(", "))
-        + ")";
+    return "CREATE OR REPLACE TEMP TABLE " + quote(stage) + " (" + definitions(columns) + ")";
   }
 
   @Override

@@ -40,43 +40,26 @@ final class PostgresDialect extends SqlDialect {
   }
 
   @Override
-  public String sqlType(ColumnType type) {
-    switch (type.kind()) {
-      case BOOLEAN:
-        return "BOOLEAN";
-      case SMALLINT:
-        return "SMALLINT";
-      case INTEGER:
-        return "INTEGER";
-      case BIGINT:
-        return "BIGINT";
-      case REAL:
-        return "REAL";
-      case DOUBLE:
-        return "DOUBLE PRECISION";
-      case DECIMAL:
-        if (type.precision() == null || type.scale() == null) {
-          return "NUMERIC";
-        }
-        return "NUMERIC(" + Math.max(type.precision(), type.scale()) + "," + type.scale() + ")";
-      case STRING:
-        return "TEXT";
-      case BYTES:
-        return "BYTEA";
-      case DATE:
-        return "DATE";
-      case TIME:
-        return "TIME";
-      case TIMESTAMP:
-        return "TIMESTAMP";
-      case TIMESTAMPTZ:
-        return "TIMESTAMPTZ";
-      case JSON:
-        return "JSON";
-      case UUID:
-        return "UUID";
+  String decimalType(ColumnType type) {
+    if (type.precision() == null || type.scale() == null) {
+      return "NUMERIC";
     }
-    throw new AssertionError(type);
+    return "NUMERIC(" + Math.max(type.precision(), type.scale()) + "," + type.scale() + ")";
+  }
+
+  @Override
+  String realType() {
+    return "REAL";
+  }
+
+  @Override
+  String doubleType() {
+    return "DOUBLE PRECISION";
+  }
+
+  @Override
+  String bytesType() {
+    return "BYTEA";
   }
 
   @Override
@@ -155,9 +138,7 @@ final class PostgresDialect extends SqlDialect {
     return "CREATE TEMP TABLE IF NOT EXISTS "
         + quote(stage)
         + " ("
-        + columns.stream()
-            .map(c -> quote(c.name()) + " " + sqlType(c.type()))
-            .collect(Collectors.joining(", "))
+        + definitions(columns)
         + ") ON COMMIT DELETE ROWS";
   }
 

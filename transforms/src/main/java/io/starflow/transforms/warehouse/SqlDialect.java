@@ -39,7 +39,56 @@ public abstract class SqlDialect implements Serializable {
   abstract void loadDriver();
 
   /** The SQL type a column of {@code type} is created with. */
-  public abstract String sqlType(ColumnType type);
+  public String sqlType(ColumnType type) {
+    switch (type.kind()) {
+      case BOOLEAN:
+        return "BOOLEAN";
+      case SMALLINT:
+        return "SMALLINT";
+      case INTEGER:
+        return "INTEGER";
+      case BIGINT:
+        return "BIGINT";
+      case REAL:
+        return realType();
+      case DOUBLE:
+        return doubleType();
+      case DECIMAL:
+        return decimalType(type);
+      case STRING:
+        return textType();
+      case BYTES:
+        return bytesType();
+      case DATE:
+        return "DATE";
+      case TIME:
+        return "TIME";
+      case TIMESTAMP:
+        return "TIMESTAMP";
+      case TIMESTAMPTZ:
+        return "TIMESTAMPTZ";
+      case JSON:
+        return "JSON";
+      case UUID:
+        return "UUID";
+    }
+    throw new AssertionError(type);
+  }
+
+  abstract String decimalType(ColumnType type);
+
+  abstract String realType();
+
+  abstract String doubleType();
+
+  abstract String bytesType();
+
+  /** Column definitions, {@code "name" TYPE, ...}, for a table of {@code columns}. */
+  String definitions(List<TableColumn> columns) {
+    return columns.stream()
+        .map(c -> quote(c.name()) + " " + sqlType(c.type()))
+        .collect(Collectors.joining(", "));
+  }
 
   /** The type of {@code _position}: text that sorts byte-wise. */
   abstract String positionType();
