@@ -17,7 +17,6 @@ import org.apache.beam.sdk.options.Validation;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PDone;
 
 /**
  * Mirrors Debezium change streams into warehouse tables: read, decode, compact by key, apply with
@@ -81,14 +80,14 @@ public final class MirrorPipeline {
   public static PCollection<KV<String, Long>> mirror(
       PCollection<RawRecord> records, MirrorSettings settings) {
     Pipeline pipeline = records.getPipeline();
-    try (BadRecordErrorHandler<PDone> deadLetters =
+    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
         pipeline.registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse()))) {
       DecodeDebezium decode =
           Debezium.decode().withKeys(settings.keys()).withBadRecordErrorHandler(deadLetters);
       if (settings.table() != null) {
         decode = decode.withTable(settings.table());
       }
-      PCollection<ChangeRecord> changes = records.apply("DecodeDebezium", decode);
+      PCollection<ChangeRecord> changes = records.apply("DecodeDebezium", decode).records();
       return changes
           .apply(
               "CompactByKey", Compaction.latestByPosition().withShards(settings.compactionShards()))

@@ -53,6 +53,13 @@ public abstract class ChangeRecord implements Serializable {
   /** The row's columns, in source order; key columns included. */
   public abstract List<Column> columns();
 
+  /**
+   * Where the change was read ({@code file:line}, {@code kafka:TOPIC/PARTITION@OFFSET}), when
+   * known: for tracing, and for committing source offsets once the change is written. Not part of
+   * the row.
+   */
+  public abstract @Nullable String origin();
+
   public static Builder builder() {
     return new AutoValue_ChangeRecord.Builder().setSource(new TreeMap<>());
   }
@@ -141,6 +148,8 @@ public abstract class ChangeRecord implements Serializable {
     public abstract Builder setSource(SortedMap<String, String> source);
 
     public abstract Builder setColumns(List<Column> columns);
+
+    public abstract Builder setOrigin(@Nullable String origin);
 
     abstract List<String> keyColumns();
 

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.util.VarInt;
 
 /**
@@ -19,6 +21,7 @@ import org.apache.beam.sdk.util.VarInt;
 public final class ChangeRecordCoder extends AtomicCoder<ChangeRecord> {
   private static final ChangeRecordCoder INSTANCE = new ChangeRecordCoder();
   private static final ChangeRecord.Op[] OPS = ChangeRecord.Op.values();
+  private static final NullableCoder<String> ORIGIN = NullableCoder.of(StringUtf8Coder.of());
 
   public static ChangeRecordCoder of() {
     return INSTANCE;
@@ -47,6 +50,7 @@ public final class ChangeRecordCoder extends AtomicCoder<ChangeRecord> {
     for (Column column : record.columns()) {
       ColumnCoder.of().encode(column, out);
     }
+    ORIGIN.encode(record.origin(), out);
   }
 
   @Override
@@ -74,7 +78,7 @@ public final class ChangeRecordCoder extends AtomicCoder<ChangeRecord> {
     for (int i = 0; i < columnCount; i++) {
       columns.add(ColumnCoder.of().decode(in));
     }
-    return builder.setColumns(columns).build();
+    return builder.setColumns(columns).setOrigin(ORIGIN.decode(in)).build();
   }
 
   @Override

@@ -46,6 +46,7 @@ public class ChangeRecordCoderTest {
                 Column.of("uid", ColumnType.UUID, "855ac320-1067-4d99-b4f1-6d46c64c514f"),
                 Column.of("nothing", null, null),
                 Column.unavailable("bio", ColumnType.STRING)))
+        .setOrigin("kafka:shop.customers/3@1234")
         .build();
   }
 

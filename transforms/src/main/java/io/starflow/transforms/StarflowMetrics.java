@@ -42,6 +42,15 @@ public final class StarflowMetrics {
   /** Rows the warehouse could not take (a value that does not fit its column) and dead-lettered. */
   public static final String APPLY_FAILED = "apply_dead_lettered";
 
+  /**
+   * Changes that arrived after their event-time window closed and more than the allowed lateness
+   * behind: written on their own rather than dropped.
+   */
+  public static final String LATE_BEYOND_LATENESS = "late_beyond_allowed_lateness";
+
+  /** Kafka offset commits made after records were handled. */
+  public static final String OFFSET_COMMITS = "offset_commits";
+
   /** Dead-letter rows written to the warehouse's dead_letter table. */
   public static final String DEAD_LETTERS_WRITTEN = "dead_letters_written";
 

@@ -9,26 +9,31 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PDone;
 
 /**
  * Writes Beam {@link BadRecord}s to the warehouse's {@code dead_letter} table: stage, source (the
  * record's origin, e.g. {@code file:line}), reason (the failure description), the raw record and
  * the time it was written.
  *
- * <p>Records routed as {@link io.starflow.schemas.RawRecord}s keep their origin and exact text; any
- * other record is kept as Beam's JSON rendering of it. Writes are idempotent: a re-run over the
- * same input adds no rows. Dead letters are written at the end of each bundle, so a retried bundle
- * writes them again, harmlessly.
+ * <p>Records routed as {@link FailedRecord}s keep their stage, origin and exact text; any other
+ * record is kept as Beam's JSON rendering of it, with stage and source {@code unknown}.
+ *
+ * <p>Output: once a bundle's dead letters are written, the origins they cover ({@link
+ * FailedRecord#covers()}), so that source offsets can be committed after, never before, the dead
+ * letters are safe. Writes are idempotent: a re-run over the same input adds no rows, and a retried
+ * bundle writes them again, harmlessly.
  */
-public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, PDone> {
+public final class WriteDeadLetters
+    extends PTransform<PCollection<BadRecord>, PCollection<String>> {
   private final Warehouse warehouse;
 
   WriteDeadLetters(Warehouse warehouse) {
@@ -36,9 +41,10 @@ public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, P
   }
 
   @Override
-  public PDone expand(PCollection<BadRecord> input) {
-    input.apply("WriteToDeadLetterTable", ParDo.of(new WriteFn(warehouse)));
-    return PDone.in(input.getPipeline());
+  public PCollection<String> expand(PCollection<BadRecord> input) {
+    return input
+        .apply("WriteToDeadLetterTable", ParDo.of(new WriteFn(warehouse)))
+        .setCoder(StringUtf8Coder.of());
   }
 
   @Override
@@ -47,12 +53,23 @@ public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, P
     builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
   }
 
-  /** Turns a bad record into a dead letter. */
-  static DeadLetter toDeadLetter(BadRecord bad, Instant now, ObjectMapper json) {
+  /** A bad record as a dead letter, and the origins it covers. */
+  static final class Parsed {
+    final DeadLetter letter;
+    final List<String> covers;
+
+    Parsed(DeadLetter letter, List<String> covers) {
+      this.letter = letter;
+      this.covers = covers;
+    }
+  }
+
+  static Parsed parse(BadRecord bad, Instant now, ObjectMapper json) {
     String rendered = bad.getRecord().getHumanReadableJsonRecord();
     String stage = "unknown";
     String source = "unknown";
     String raw = rendered;
+    List<String> covers = new ArrayList<>();
     if (rendered != null) {
       try {
         JsonNode node = json.readTree(rendered);
@@ -61,6 +78,10 @@ public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, P
           source = node.get("origin").asText();
           JsonNode value = node.get("value");
           raw = value == null || value.isNull() ? null : value.asText();
+          JsonNode covered = node.get("covers");
+          if (covered != null && covered.isArray()) {
+            covered.forEach(origin -> covers.add(origin.asText()));
+          }
         } else if (node.isTextual()) {
           raw = node.asText();
         }
@@ -68,17 +89,32 @@ public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, P
         // Not JSON: keep Beam's rendering as it is.
       }
     }
-    return DeadLetter.of(stage, source, bad.getFailure().getDescription(), raw, now);
+    DeadLetter letter = DeadLetter.of(stage, source, bad.getFailure().getDescription(), raw, now);
+    return new Parsed(letter, covers);
   }
 
-  private static final class WriteFn extends DoFn<BadRecord, Void> {
+  private static final class WriteFn extends DoFn<BadRecord, String> {
     private static final int MAX_BUFFERED = 1_000;
+
+    /** Covered origins to emit at the end of the bundle, with where they belong. */
+    private static final class Covered {
+      final String origin;
+      final org.joda.time.Instant timestamp;
+      final BoundedWindow window;
+
+      Covered(String origin, org.joda.time.Instant timestamp, BoundedWindow window) {
+        this.origin = origin;
+        this.timestamp = timestamp;
+        this.window = window;
+      }
+    }
 
     private final Warehouse warehouse;
     private final Counter written = StarflowMetrics.counter(StarflowMetrics.DEAD_LETTERS_WRITTEN);
     private transient ObjectMapper json;
     private transient DeadLetterWriter writer;
-    private transient List<DeadLetter> buffer;
+    private transient List<DeadLetter> unwritten;
+    private transient List<Covered> covered;
 
     WriteFn(Warehouse warehouse) {
       this.warehouse = warehouse;
@@ -88,26 +124,35 @@ public final class WriteDeadLetters extends PTransform<PCollection<BadRecord>, P
     public void setup() throws SQLException {
       json = new ObjectMapper();
       writer = DeadLetterWriter.open(warehouse);
-      buffer = new ArrayList<>();
+      unwritten = new ArrayList<>();
+      covered = new ArrayList<>();
     }
 
     @ProcessElement
-    public void process(@Element BadRecord bad) throws SQLException {
-      buffer.add(toDeadLetter(bad, Instant.now(), json));
-      if (buffer.size() >= MAX_BUFFERED) {
-        flush();
+    public void process(
+        @Element BadRecord bad, @Timestamp org.joda.time.Instant timestamp, BoundedWindow window)
+        throws SQLException {
+      Parsed parsed = parse(bad, Instant.now(), json);
+      unwritten.add(parsed.letter);
+      parsed.covers.forEach(origin -> covered.add(new Covered(origin, timestamp, window)));
+      if (unwritten.size() >= MAX_BUFFERED) {
+        write();
       }
     }
 
     @FinishBundle
-    public void finishBundle() throws SQLException {
-      flush();
+    public void finishBundle(FinishBundleContext context) throws SQLException {
+      write();
+      for (Covered c : covered) {
+        context.output(c.origin, c.timestamp, c.window);
+      }
+      covered.clear();
     }
 
-    private void flush() throws SQLException {
-      writer.write(buffer);
-      written.inc(buffer.size());
-      buffer.clear();
+    private void write() throws SQLException {
+      writer.write(unwritten);
+      written.inc(unwritten.size());
+      unwritten.clear();
     }
 
     @Teardown

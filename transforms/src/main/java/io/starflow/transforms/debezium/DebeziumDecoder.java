@@ -64,6 +64,11 @@ public final class DebeziumDecoder implements Serializable {
 
   /** The change record in {@code value}, or null for a tombstone. */
   public @Nullable ChangeRecord decode(@Nullable String value) {
+    return decode(value, null);
+  }
+
+  /** The change record in {@code value}, read at {@code origin}, or null for a tombstone. */
+  public @Nullable ChangeRecord decode(@Nullable String value, @Nullable String origin) {
     if (value == null) {
       return null;
     }
@@ -84,7 +89,7 @@ public final class DebeziumDecoder implements Serializable {
     if (envelope == null || envelope == NO_ENVELOPE) {
       return null;
     }
-    return toChangeRecord(envelope.payload, envelope.schema);
+    return toChangeRecord(envelope.payload, envelope.schema, origin);
   }
 
   private static final class Envelope {
@@ -208,7 +213,8 @@ public final class DebeziumDecoder implements Serializable {
     return schema;
   }
 
-  private ChangeRecord toChangeRecord(JsonNode payload, @Nullable EnvelopeSchema schema) {
+  private ChangeRecord toChangeRecord(
+      JsonNode payload, @Nullable EnvelopeSchema schema, @Nullable String origin) {
     JsonNode opNode = payload.get("op");
     if (opNode == null || opNode.isNull()) {
       if (payload.has("status") && payload.has("id")) {
@@ -271,7 +277,8 @@ public final class DebeziumDecoder implements Serializable {
             .setSourceOp(op)
             .setPosition(Positions.of(source))
             .setEventTime(eventTime(source, payload))
-            .setColumns(columns);
+            .setColumns(columns)
+            .setOrigin(origin);
     for (String name : List.of("connector", "name", "db", "schema", "table", "snapshot")) {
       String value = text(source, name);
       if (value != null) {

@@ -11,7 +11,10 @@ import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
+import java.util.Map;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -23,6 +26,9 @@ import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.DefaultErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -31,9 +37,10 @@ import org.apache.beam.sdk.values.TupleTagList;
  * into {@link ChangeRecord}s.
  *
  * <p>Input: {@link RawRecord}s, one Kafka record value each; a null value or the JSON literal
- * {@code null} is a tombstone, counted ({@code tombstones_skipped}) and dropped. Output: one change
- * record per row change, in the input's windows and with its timestamps; nothing is reordered here
- * (ordering is by {@link ChangeRecord#position()} downstream, never by arrival).
+ * {@code null} is a tombstone, counted ({@code tombstones_skipped}) and skipped. Output ({@link
+ * Result}): one change record per row change, carrying its origin, in the input's windows and with
+ * its timestamps; and the origins of the tombstones skipped, for committing source offsets. Nothing
+ * is reordered here (ordering is by {@link ChangeRecord#position()} downstream, never by arrival).
  *
  * <p>Records that cannot be decoded (malformed JSON, a missing or unknown {@code op}, a missing key
  * column, a value that does not fit its declared type, a truncate, an unsupported connector) go to
@@ -42,8 +49,9 @@ import org.apache.beam.sdk.values.TupleTagList;
  */
 @AutoValue
 public abstract class DecodeDebezium
-    extends PTransform<PCollection<RawRecord>, PCollection<ChangeRecord>> {
+    extends PTransform<PCollection<RawRecord>, DecodeDebezium.Result> {
   private static final TupleTag<ChangeRecord> DECODED = new TupleTag<ChangeRecord>() {};
+  private static final TupleTag<String> TOMBSTONES = new TupleTag<String>() {};
 
   /** The stage named in dead letters of records that cannot be decoded. */
   public static final String STAGE = "decode";
@@ -102,8 +110,44 @@ public abstract class DecodeDebezium
         .build();
   }
 
+  /** What decoding gives: change records, and the origins of the tombstones it skipped. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<ChangeRecord> records;
+    private final PCollection<String> tombstones;
+
+    Result(Pipeline pipeline, PCollection<ChangeRecord> records, PCollection<String> tombstones) {
+      this.pipeline = pipeline;
+      this.records = records;
+      this.tombstones = tombstones;
+    }
+
+    public PCollection<ChangeRecord> records() {
+      return records;
+    }
+
+    /** Origins of the tombstones skipped: handled, with nothing to write. */
+    public PCollection<String> tombstones() {
+      return tombstones;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(DECODED, records, TOMBSTONES, tombstones);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
   @Override
-  public PCollection<ChangeRecord> expand(PCollection<RawRecord> input) {
+  public Result expand(PCollection<RawRecord> input) {
     KeyColumns keys = keys();
     if (keys == null) {
       throw new IllegalArgumentException(
@@ -114,9 +158,13 @@ public abstract class DecodeDebezium
         input.apply(
             "DecodeEnvelopes",
             ParDo.of(new DecodeFn(decoder, badRecordRouter()))
-                .withOutputTags(DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+                .withOutputTags(
+                    DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG).and(TOMBSTONES)));
     DeadLetters.collect(badRecordErrorHandler(), result);
-    return result.get(DECODED).setCoder(ChangeRecordCoder.of());
+    return new Result(
+        input.getPipeline(),
+        result.get(DECODED).setCoder(ChangeRecordCoder.of()),
+        result.get(TOMBSTONES).setCoder(StringUtf8Coder.of()));
   }
 
   @Override
@@ -163,7 +211,7 @@ public abstract class DecodeDebezium
     public void process(@Element RawRecord raw, MultiOutputReceiver out) throws Exception {
       ChangeRecord record;
       try {
-        record = decoder.decode(raw.value());
+        record = decoder.decode(raw.value(), raw.origin());
       } catch (DecodeException e) {
         failed.inc();
         router.route(out, failed(raw), FailedRecord.coder(), e, e.getMessage());
@@ -177,6 +225,7 @@ public abstract class DecodeDebezium
       }
       if (record == null) {
         tombstones.inc();
+        out.get(TOMBSTONES).output(raw.origin());
         return;
       }
       decoded.inc();

@@ -141,9 +141,14 @@ final class DuckDbDialect extends SqlDialect {
     // One process owns a DuckDB file; writers in it serialize DDL through WarehouseLocks.
   }
 
+  /**
+   * DuckDB fails the commit of the second of two transactions that touch the same row (with no
+   * SQLState); the guarded upsert is idempotent, so running the batch again is always safe.
+   */
   @Override
   boolean isRetryable(SQLException e) {
-    return false;
+    String message = e.getMessage();
+    return message != null && message.contains("TransactionContext Error");
   }
 
   @Override

@@ -8,4 +8,12 @@ public final class Mirror {
   public static ApplyToMirror applyTo(Warehouse warehouse) {
     return ApplyToMirror.create(warehouse);
   }
+
+  /**
+   * Writes batches of compacted rows, already sharded by key, to mirror tables in {@code
+   * warehouse}; see {@link WriteMirrorBatches}.
+   */
+  public static WriteMirrorBatches writeBatches(Warehouse warehouse) {
+    return WriteMirrorBatches.create(warehouse);
+  }
 }

@@ -1,0 +1,247 @@
+package io.starflow.transforms.io;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import io.starflow.transforms.StarflowMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Commits a consumer group's Kafka offsets once the records below them are handled.
+ *
+ * <p>Input: the origins ({@code kafka:TOPIC/PARTITION@OFFSET}) of handled records: written,
+ * compacted into a written row, skipped as tombstones, or dead-lettered; in any order, any number
+ * of times; other origins are ignored. Per partition, the group's offset moves to the first offset
+ * not yet handled, starting from the offset the group had committed when the read began (see {@link
+ * KafkaOffsets#prepareGroup}). Offsets that hold no record (log compaction, transaction markers)
+ * are found by asking Kafka when progress stops at one.
+ *
+ * <p>So a crash or {@code kill -9} loses nothing: a restart with the same group reads again from
+ * the first record not handled, and the guarded writes make records handled twice harmless. Output:
+ * each commit made, as {@code TOPIC/PARTITION} and offset.
+ */
+public final class CommitOffsets
+    extends PTransform<PCollection<String>, PCollection<KV<String, Long>>> {
+  private final String bootstrapServers;
+  private final String groupId;
+  private final Map<String, String> consumerConfig;
+
+  private CommitOffsets(String bootstrapServers, String groupId, Map<String, String> config) {
+    this.bootstrapServers = bootstrapServers;
+    this.groupId = groupId;
+    this.consumerConfig = config;
+  }
+
+  public static CommitOffsets forGroup(
+      String bootstrapServers, String groupId, Map<String, String> consumerConfig) {
+    checkArgumentNotNull(bootstrapServers, "bootstrapServers must not be null");
+    checkArgumentNotNull(groupId, "groupId must not be null");
+    return new CommitOffsets(bootstrapServers, groupId, Map.copyOf(consumerConfig));
+  }
+
+  @Override
+  public PCollection<KV<String, Long>> expand(PCollection<String> handled) {
+    return handled
+        .apply("IntoGlobalWindow", Window.<String>into(new GlobalWindows()))
+        .apply("KeyByPartition", ParDo.of(new KeyByPartitionFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+        .apply(
+            "CommitContiguous", ParDo.of(new CommitFn(bootstrapServers, groupId, consumerConfig)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("bootstrapServers", bootstrapServers).withLabel("Kafka"))
+        .add(DisplayData.item("groupId", groupId).withLabel("Consumer group"));
+  }
+
+  private static final class KeyByPartitionFn extends DoFn<String, KV<String, Long>> {
+    @ProcessElement
+    public void process(@Element String origin, OutputReceiver<KV<String, Long>> out) {
+      KafkaOrigin kafka = KafkaOrigin.parse(origin);
+      if (kafka != null) {
+        out.output(KV.of(kafka.topicPartition(), kafka.offset));
+      }
+    }
+  }
+
+  private static final class CommitFn extends DoFn<KV<String, Long>, KV<String, Long>> {
+    private static final String NEXT = "next";
+    private static final String HANDLED = "handled";
+    private static final String RECHECK = "recheck";
+    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(2);
+    private static final org.joda.time.Duration RECHECK_AFTER =
+        org.joda.time.Duration.standardSeconds(5);
+
+    /** The first offset not known to be handled: what the group has committed. */
+    @StateId(NEXT)
+    private final StateSpec<ValueState<Long>> nextSpec = StateSpecs.value(VarLongCoder.of());
+
+    /** Handled offsets above {@code next}, waiting for the ones below them. */
+    @StateId(HANDLED)
+    private final StateSpec<ValueState<List<Long>>> handledSpec =
+        StateSpecs.value(ListCoder.of(VarLongCoder.of()));
+
+    /** Looks again for offsets that hold no record when progress has stopped. */
+    @TimerId(RECHECK)
+    private final TimerSpec recheckSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    private final String bootstrapServers;
+    private final String groupId;
+    private final Map<String, String> config;
+    private final Counter commits = StarflowMetrics.counter(StarflowMetrics.OFFSET_COMMITS);
+    private transient KafkaConsumer<byte[], byte[]> consumer;
+
+    CommitFn(String bootstrapServers, String groupId, Map<String, String> config) {
+      this.bootstrapServers = bootstrapServers;
+      this.groupId = groupId;
+      this.config = config;
+    }
+
+    @Setup
+    public void setup() {
+      consumer = KafkaOffsets.consumer(bootstrapServers, groupId, config);
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Long> handledOffset,
+        @StateId(NEXT) ValueState<Long> next,
+        @StateId(HANDLED) ValueState<List<Long>> handled,
+        @TimerId(RECHECK) Timer recheck,
+        OutputReceiver<KV<String, Long>> out) {
+      TopicPartition partition = partitionOf(handledOffset.getKey());
+      long from = next.read() != null ? next.read() : committed(partition);
+      TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
+      boolean wasWaiting = !waiting.isEmpty();
+      if (handledOffset.getValue() >= from) {
+        waiting.add(handledOffset.getValue());
+      }
+      advance(handledOffset.getKey(), partition, from, waiting, false, next, handled, out);
+      if (!wasWaiting && !waiting.isEmpty()) {
+        recheck.offset(RECHECK_AFTER).setRelative();
+      }
+    }
+
+    @OnTimer(RECHECK)
+    public void onRecheck(
+        @Key String topicPartition,
+        @StateId(NEXT) ValueState<Long> next,
+        @StateId(HANDLED) ValueState<List<Long>> handled,
+        @TimerId(RECHECK) Timer recheck,
+        OutputReceiver<KV<String, Long>> out) {
+      Long from = next.read();
+      if (from != null) {
+        TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
+        advance(
+            topicPartition, partitionOf(topicPartition), from, waiting, true, next, handled, out);
+        if (!waiting.isEmpty()) {
+          recheck.offset(RECHECK_AFTER).setRelative();
+        }
+      }
+    }
+
+    private void advance(
+        String key,
+        TopicPartition partition,
+        long from,
+        TreeSet<Long> waiting,
+        boolean lookForGaps,
+        ValueState<Long> next,
+        ValueState<List<Long>> handled,
+        OutputReceiver<KV<String, Long>> out) {
+      long offset = from;
+      while (true) {
+        while (!waiting.isEmpty() && waiting.first() <= offset) {
+          if (waiting.pollFirst() == offset) {
+            offset++;
+          }
+        }
+        if (waiting.isEmpty() || !lookForGaps) {
+          break;
+        }
+        long firstRecord = firstRecordAtOrAfter(partition, offset);
+        if (firstRecord <= offset) {
+          break; // the record at `offset` exists and is not handled yet
+        }
+        offset = firstRecord; // offsets in between hold no record
+      }
+      next.write(offset);
+      handled.write(new ArrayList<>(waiting));
+      if (offset != from) {
+        consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset)));
+        commits.inc();
+        out.output(KV.of(key, offset));
+      }
+    }
+
+    /** The offset of the first record at or after {@code offset}, or {@code offset} if unknown. */
+    private long firstRecordAtOrAfter(TopicPartition partition, long offset) {
+      consumer.assign(Set.of(partition));
+      consumer.seek(partition, offset);
+      ConsumerRecords<byte[], byte[]> records = consumer.poll(FETCH_TIMEOUT);
+      consumer.unsubscribe();
+      return records.records(partition).stream().mapToLong(r -> r.offset()).min().orElse(offset);
+    }
+
+    private long committed(TopicPartition partition) {
+      OffsetAndMetadata committed = consumer.committed(Set.of(partition)).get(partition);
+      if (committed == null) {
+        throw new IllegalStateException(
+            "consumer group has no committed offset for "
+                + partition
+                + ": prepare the group (KafkaOffsets.prepareGroup) before reading");
+      }
+      return committed.offset();
+    }
+
+    private static TopicPartition partitionOf(String topicPartition) {
+      int slash = topicPartition.lastIndexOf('/');
+      return new TopicPartition(
+          topicPartition.substring(0, slash),
+          Integer.parseInt(topicPartition.substring(slash + 1)));
+    }
+
+    private static List<Long> orEmpty(List<Long> list) {
+      return list == null ? List.of() : list;
+    }
+
+    @Teardown
+    public void teardown() {
+      if (consumer != null) {
+        consumer.close();
+      }
+    }
+  }
+}

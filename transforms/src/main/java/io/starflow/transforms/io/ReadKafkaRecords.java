@@ -1,0 +1,262 @@
+package io.starflow.transforms.io;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import com.google.auto.value.AutoValue;
+import io.starflow.schemas.RawRecord;
+import io.starflow.schemas.RawRecordCoder;
+import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.debezium.CommitTimes;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.TimestampPolicy;
+import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Reads Kafka records of one or more topics as {@link RawRecord}s: the value as text (null for a
+ * tombstone), the origin as {@code kafka:TOPIC/PARTITION@OFFSET}.
+ *
+ * <p>Event time: each record is stamped with its source commit time ({@code source.ts_us} or {@code
+ * source.ts_ms} of the Debezium envelope), or the Kafka record's timestamp when the value has none.
+ * The watermark of a partition trails the greatest commit time seen by {@link #withMaxEventDelay};
+ * a partition with nothing left to read lets its watermark follow the clock (minus that delay), so
+ * an idle partition never holds the pipeline's watermark back.
+ *
+ * <p>Where to start: the consumer group's committed offsets when it has any, else {@link
+ * #withStart} (earliest by default), or {@link #withStartTime}. Unbounded unless {@link
+ * #withStopTime}, {@link #withMaxRecords} or {@link #withMaxReadTime} bounds it. Offsets are not
+ * committed by the read: commit them once records are safely written (see {@code CommitOffsets}),
+ * which is what makes a restart after a crash lose nothing.
+ */
+@AutoValue
+public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<RawRecord>> {
+  /** Where to start reading when the consumer group has no committed offsets. */
+  public enum Start {
+    EARLIEST,
+    LATEST
+  }
+
+  public static final Duration DEFAULT_MAX_EVENT_DELAY = Duration.standardSeconds(30);
+
+  abstract String bootstrapServers();
+
+  abstract List<String> topics();
+
+  abstract @Nullable String groupId();
+
+  abstract Start start();
+
+  abstract @Nullable Instant startTime();
+
+  abstract @Nullable Instant stopTime();
+
+  abstract @Nullable Long maxRecords();
+
+  abstract @Nullable Duration maxReadTime();
+
+  abstract Duration maxEventDelay();
+
+  abstract Map<String, String> consumerConfig();
+
+  abstract Builder toBuilder();
+
+  static ReadKafkaRecords create(String bootstrapServers, List<String> topics) {
+    checkArgumentNotNull(bootstrapServers, "bootstrapServers must not be null");
+    if (topics == null || topics.isEmpty()) {
+      throw new IllegalArgumentException("KafkaRecords.read: give at least one topic");
+    }
+    return new AutoValue_ReadKafkaRecords.Builder()
+        .setBootstrapServers(bootstrapServers)
+        .setTopics(List.copyOf(topics))
+        .setStart(Start.EARLIEST)
+        .setMaxEventDelay(DEFAULT_MAX_EVENT_DELAY)
+        .setConsumerConfig(Map.of())
+        .build();
+  }
+
+  /** The consumer group whose committed offsets say where to resume. */
+  public ReadKafkaRecords withGroupId(String groupId) {
+    checkArgumentNotNull(groupId, "withGroupId(groupId) called with null groupId");
+    return toBuilder().setGroupId(groupId).build();
+  }
+
+  /** Where to start when the group has no committed offsets (default earliest). */
+  public ReadKafkaRecords withStart(Start start) {
+    checkArgumentNotNull(start, "withStart(start) called with null start");
+    return toBuilder().setStart(start).build();
+  }
+
+  /** Starts at the first record at or after this Kafka timestamp, whatever the group committed. */
+  public ReadKafkaRecords withStartTime(Instant startTime) {
+    checkArgumentNotNull(startTime, "withStartTime(startTime) called with null startTime");
+    return toBuilder().setStartTime(startTime).build();
+  }
+
+  /** Stops before the first record at or after this Kafka timestamp: a bounded read. */
+  public ReadKafkaRecords withStopTime(Instant stopTime) {
+    checkArgumentNotNull(stopTime, "withStopTime(stopTime) called with null stopTime");
+    return toBuilder().setStopTime(stopTime).build();
+  }
+
+  /** Stops after this many records: a bounded read. */
+  public ReadKafkaRecords withMaxRecords(long maxRecords) {
+    if (maxRecords < 1) {
+      throw new IllegalArgumentException(
+          "withMaxRecords(maxRecords) must be positive, was " + maxRecords);
+    }
+    return toBuilder().setMaxRecords(maxRecords).build();
+  }
+
+  /** Stops reading after this long: a bounded read. */
+  public ReadKafkaRecords withMaxReadTime(Duration maxReadTime) {
+    checkArgumentNotNull(maxReadTime, "withMaxReadTime(maxReadTime) called with null");
+    return toBuilder().setMaxReadTime(maxReadTime).build();
+  }
+
+  /** How far behind the greatest commit time seen the watermark stays (default 30 s). */
+  public ReadKafkaRecords withMaxEventDelay(Duration maxEventDelay) {
+    checkArgumentNotNull(maxEventDelay, "withMaxEventDelay(maxEventDelay) called with null");
+    return toBuilder().setMaxEventDelay(maxEventDelay).build();
+  }
+
+  /** Further Kafka consumer settings, e.g. security; they override Starflow's. */
+  public ReadKafkaRecords withConsumerConfig(Map<String, String> consumerConfig) {
+    return toBuilder().setConsumerConfig(Map.copyOf(consumerConfig)).build();
+  }
+
+  @Override
+  public PCollection<RawRecord> expand(PBegin input) {
+    if (stopTime() != null && (maxRecords() != null || maxReadTime() != null)) {
+      throw new IllegalArgumentException(
+          "KafkaRecords.read: stop either at a time (withStopTime) or after a count or a duration"
+              + " (withMaxRecords, withMaxReadTime), not both");
+    }
+    Map<String, Object> config = new HashMap<>();
+    config.put(
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start() == Start.LATEST ? "latest" : "earliest");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    if (groupId() != null) {
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
+    }
+    config.putAll(consumerConfig());
+    KafkaIO.Read<String, String> read =
+        KafkaIO.<String, String>read()
+            .withBootstrapServers(bootstrapServers())
+            .withTopics(topics())
+            .withKeyDeserializer(StringDeserializer.class)
+            .withValueDeserializer(StringDeserializer.class)
+            .withConsumerConfigUpdates(config)
+            .withTimestampPolicyFactory(new CommitTimePolicy(maxEventDelay()));
+    if (startTime() != null) {
+      read = read.withStartReadTime(startTime());
+    }
+    if (stopTime() != null) {
+      read = read.withStopReadTime(stopTime());
+    }
+    if (maxRecords() != null) {
+      read = read.withMaxNumRecords(maxRecords());
+    }
+    if (maxReadTime() != null) {
+      read = read.withMaxReadTime(maxReadTime());
+    }
+    return input
+        .apply("ReadFromKafka", read)
+        .apply("ToRawRecords", ParDo.of(new ToRawRecordFn()))
+        .setCoder(RawRecordCoder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("bootstrapServers", bootstrapServers()).withLabel("Kafka"))
+        .add(DisplayData.item("topics", String.join(",", topics())).withLabel("Topics"))
+        .addIfNotNull(DisplayData.item("groupId", groupId()).withLabel("Consumer group"))
+        .add(DisplayData.item("start", start().name()).withLabel("Start without offsets"))
+        .addIfNotNull(DisplayData.item("startTime", startTime()).withLabel("Start time"))
+        .addIfNotNull(DisplayData.item("stopTime", stopTime()).withLabel("Stop time"))
+        .addIfNotNull(DisplayData.item("maxRecords", maxRecords()).withLabel("Max records"))
+        .addIfNotNull(DisplayData.item("maxReadTime", maxReadTime()).withLabel("Max read time"))
+        .add(DisplayData.item("maxEventDelay", maxEventDelay()).withLabel("Watermark delay"));
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setBootstrapServers(String bootstrapServers);
+
+    abstract Builder setTopics(List<String> topics);
+
+    abstract Builder setGroupId(String groupId);
+
+    abstract Builder setStart(Start start);
+
+    abstract Builder setStartTime(Instant startTime);
+
+    abstract Builder setStopTime(Instant stopTime);
+
+    abstract Builder setMaxRecords(Long maxRecords);
+
+    abstract Builder setMaxReadTime(Duration maxReadTime);
+
+    abstract Builder setMaxEventDelay(Duration maxEventDelay);
+
+    abstract Builder setConsumerConfig(Map<String, String> consumerConfig);
+
+    abstract ReadKafkaRecords build();
+  }
+
+  /** Commit time as event time, with a watermark that idle partitions do not hold back. */
+  private static final class CommitTimePolicy implements TimestampPolicyFactory<String, String> {
+    private final Duration maxEventDelay;
+
+    CommitTimePolicy(Duration maxEventDelay) {
+      this.maxEventDelay = maxEventDelay;
+    }
+
+    @Override
+    public TimestampPolicy<String, String> createTimestampPolicy(
+        TopicPartition partition, Optional<Instant> previousWatermark) {
+      return new CustomTimestampPolicyWithLimitedDelay<>(
+          CommitTimePolicy::commitTime, maxEventDelay, previousWatermark);
+    }
+
+    private static Instant commitTime(KafkaRecord<String, String> record) {
+      java.time.Instant commit = CommitTimes.of(record.getKV().getValue());
+      return commit != null
+          ? new Instant(commit.toEpochMilli())
+          : new Instant(record.getTimestamp());
+    }
+  }
+
+  private static final class ToRawRecordFn extends DoFn<KafkaRecord<String, String>, RawRecord> {
+    private final Counter read = StarflowMetrics.counter(StarflowMetrics.RECORDS_READ);
+
+    @ProcessElement
+    public void process(
+        @Element KafkaRecord<String, String> record, OutputReceiver<RawRecord> out) {
+      read.inc();
+      out.output(
+          RawRecord.of(
+              KafkaOrigin.format(record.getTopic(), record.getPartition(), record.getOffset()),
+              record.getKV().getValue()));
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package io.starflow.transforms.warehouse;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import io.starflow.schemas.ChangeRecord;
+import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.compact.CompactedRow;
+import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.deadletter.FailedRecord;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.DefaultErrorHandler;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Writes batches of compacted rows that arrive already sharded by key (from {@code
+ * CompactInWindows}) to mirror tables, with the same guarded, set-based writes as {@link
+ * ApplyToMirror}, one transaction per batch.
+ *
+ * <p>Output: the origins of every change a written batch covers, emitted only after its transaction
+ * committed, so that source offsets are committed after the data is safe. Rows the warehouse cannot
+ * hold go to the error handler, covering their origins.
+ */
+public final class WriteMirrorBatches
+    extends PTransform<PCollection<KV<String, List<CompactedRow>>>, PCollection<String>> {
+  private static final TupleTag<String> WRITTEN = new TupleTag<String>() {};
+
+  private final Warehouse warehouse;
+  private final ErrorHandler<BadRecord, ?> errorHandler;
+  private final BadRecordRouter router;
+
+  private WriteMirrorBatches(
+      Warehouse warehouse, ErrorHandler<BadRecord, ?> errorHandler, BadRecordRouter router) {
+    this.warehouse = warehouse;
+    this.errorHandler = errorHandler;
+    this.router = router;
+  }
+
+  static WriteMirrorBatches create(Warehouse warehouse) {
+    checkArgumentNotNull(warehouse, "warehouse must not be null");
+    return new WriteMirrorBatches(
+        warehouse, new DefaultErrorHandler<>(), BadRecordRouter.THROWING_ROUTER);
+  }
+
+  /** Sends rows the warehouse cannot hold to {@code handler} instead of failing. */
+  public WriteMirrorBatches withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgumentNotNull(handler, "withBadRecordErrorHandler(handler) called with null handler");
+    return new WriteMirrorBatches(warehouse, handler, BadRecordRouter.RECORDING_ROUTER);
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<KV<String, List<CompactedRow>>> input) {
+    PCollectionTuple written =
+        input.apply(
+            "WriteBatches",
+            ParDo.of(new WriteFn(warehouse, router))
+                .withOutputTags(WRITTEN, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.collect(errorHandler, written);
+    return written.get(WRITTEN).setCoder(StringUtf8Coder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+  }
+
+  private static final class WriteFn extends DoFn<KV<String, List<CompactedRow>>, String> {
+    private final Warehouse warehouse;
+    private final BadRecordRouter router;
+    private final Counter applied = StarflowMetrics.counter(StarflowMetrics.APPLIED);
+    private final Counter changed = StarflowMetrics.counter(StarflowMetrics.CHANGED);
+    private final Counter stale = StarflowMetrics.counter(StarflowMetrics.STALE);
+    private final Counter failed = StarflowMetrics.counter(StarflowMetrics.APPLY_FAILED);
+    private transient MirrorWriter writer;
+
+    WriteFn(Warehouse warehouse, BadRecordRouter router) {
+      this.warehouse = warehouse;
+      this.router = router;
+    }
+
+    @Setup
+    public void setup() throws SQLException {
+      writer = MirrorWriter.open(warehouse);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, List<CompactedRow>> batch, MultiOutputReceiver out)
+        throws Exception {
+      List<ChangeRecord> records = new ArrayList<>(batch.getValue().size());
+      Map<ChangeRecord, CompactedRow> rows = new IdentityHashMap<>();
+      for (CompactedRow row : batch.getValue()) {
+        records.add(row.record());
+        rows.put(row.record(), row);
+      }
+      MirrorWriter.Result result = writer.write(records);
+      applied.inc(result.applied);
+      changed.inc(result.changed);
+      stale.inc(result.applied - result.changed);
+      for (MirrorWriter.Rejected rejected : result.rejected) {
+        failed.inc();
+        CompactedRow row = rows.remove(rejected.record);
+        router.route(
+            out,
+            FailedRecord.of(
+                ApplyToMirror.STAGE,
+                "mirror table " + rejected.record.table() + ", key " + rejected.record.key(),
+                ChangeRecordJson.render(rejected.record),
+                row.origins()),
+            FailedRecord.coder(),
+            null,
+            rejected.reason);
+      }
+      for (CompactedRow row : rows.values()) {
+        row.origins().forEach(origin -> out.get(WRITTEN).output(origin));
+      }
+    }
+
+    @Teardown
+    public void teardown() throws SQLException {
+      if (writer != null) {
+        writer.close();
+      }
+    }
+  }
+}
