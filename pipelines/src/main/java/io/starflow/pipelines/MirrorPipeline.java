@@ -6,7 +6,9 @@ import io.starflow.transforms.compact.Compaction;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.Debezium;
 import io.starflow.transforms.debezium.DecodeDebezium;
+import io.starflow.transforms.io.CommitOffsets;
 import io.starflow.transforms.io.JsonLines;
+import io.starflow.transforms.io.KafkaOffsets;
 import io.starflow.transforms.warehouse.Mirror;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -14,9 +16,11 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * Mirrors Debezium change streams into warehouse tables: read, decode, compact by key, apply with
@@ -71,6 +75,83 @@ public final class MirrorPipeline {
   public static PCollection<KV<String, Long>> build(
       Pipeline pipeline, MirrorSettings settings, String input) {
     return mirror(pipeline.apply("ReadJsonLines", JsonLines.read(input)), settings);
+  }
+
+  /**
+   * Wires a mirror of Kafka topics into {@code pipeline}: one bounded batch, or a streaming run
+   * that compacts in event-time windows and commits the group's offsets after writes. A streaming
+   * run with a group needs {@link #prepareKafka} before it runs.
+   */
+  public static void buildFromKafka(
+      Pipeline pipeline, MirrorSettings settings, KafkaSettings kafka) {
+    PCollection<RawRecord> records = pipeline.apply("ReadKafka", kafka.read());
+    if (kafka.streaming()) {
+      mirrorStreaming(records, settings, kafka);
+    } else {
+      mirror(records, settings);
+    }
+  }
+
+  /**
+   * Commits start offsets for a streaming run's consumer group where it has none (or moves them to
+   * the start time), so that the run starts there and its commits can follow what it handles.
+   */
+  public static void prepareKafka(KafkaSettings kafka) {
+    if (kafka.streaming() && kafka.groupId() != null) {
+      KafkaOffsets.prepareGroup(
+          kafka.bootstrapServers(),
+          kafka.topics(),
+          kafka.groupId(),
+          kafka.start(),
+          kafka.startTime() == null
+              ? null
+              : java.time.Instant.ofEpochMilli(kafka.startTime().getMillis()),
+          kafka.consumerConfig());
+    }
+  }
+
+  /**
+   * Decodes {@code records}, compacts them in event-time windows and writes each window's rows as
+   * the watermark passes it; then commits the Kafka offsets of everything handled. Returns the
+   * origins of the records handled.
+   */
+  public static PCollection<String> mirrorStreaming(
+      PCollection<RawRecord> records, MirrorSettings settings, KafkaSettings kafka) {
+    Pipeline pipeline = records.getPipeline();
+    BadRecordErrorHandler<PCollection<String>> deadLetters =
+        pipeline.registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse()));
+    DecodeDebezium.Result decoded;
+    PCollection<String> written;
+    try (deadLetters) {
+      DecodeDebezium decode =
+          Debezium.decode().withKeys(settings.keys()).withBadRecordErrorHandler(deadLetters);
+      if (settings.table() != null) {
+        decode = decode.withTable(settings.table());
+      }
+      decoded = records.apply("DecodeDebezium", decode);
+      written =
+          decoded
+              .records()
+              .apply(
+                  "CompactInWindows",
+                  Compaction.latestByPositionInWindows(kafka.window(), kafka.allowedLateness())
+                      .withShards(Math.max(1, settings.compactionShards())))
+              .apply(
+                  "WriteMirrorBatches",
+                  Mirror.writeBatches(settings.warehouse()).withBadRecordErrorHandler(deadLetters));
+    }
+    PCollection<String> handled =
+        PCollectionList.of(decoded.tombstones())
+            .and(written)
+            .and(deadLetters.getOutput())
+            .apply("AllHandled", Flatten.pCollections());
+    if (kafka.groupId() != null) {
+      handled.apply(
+          "CommitOffsets",
+          CommitOffsets.forGroup(
+              kafka.bootstrapServers(), kafka.groupId(), kafka.consumerConfig()));
+    }
+    return handled;
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.starflow.pipelines.cli;
 
+import io.starflow.pipelines.KafkaSettings;
+import io.starflow.pipelines.MirrorPipeline;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
@@ -31,17 +33,19 @@ import picocli.CommandLine.Spec;
       "Examples:",
       "  starflow mirror --input 'cdc/*.jsonl' --key id",
       "  starflow mirror --input 'cdc/*.jsonl' --key id --key order_lines=order_id,line_no \\",
-      "      --warehouse 'jdbc:postgresql://localhost:5432/analytics?user=etl'"
+      "      --warehouse 'jdbc:postgresql://localhost:5432/analytics?user=etl'",
+      "  starflow mirror --kafka localhost:9092 --topics shop.public.customers --key id --streaming"
     })
 final class MirrorCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
       names = "--input",
-      required = true,
       paramLabel = "GLOB",
       description = "Files to read, e.g. 'cdc/*.jsonl' (quote it); .gz files are decompressed.")
   String input;
+
+  @Mixin KafkaArgs kafka;
 
   @Option(
       names = "--key",
@@ -69,8 +73,28 @@ final class MirrorCommand implements Callable<Integer> {
       Identifiers.check("--table", table);
     }
     MirrorSettings settings = warehouse.settings(KeyColumns.parse(keys), table);
-    Inputs.requireMatch(input);
     PrintWriter out = spec.commandLine().getOut();
+    if ((input == null) == !kafka.isSet()) {
+      throw new IllegalArgumentException("give either --input files or --kafka topics");
+    }
+    if (kafka.isSet()) {
+      KafkaSettings kafkaSettings = kafka.settings();
+      if (kafkaSettings.streaming()) {
+        MirrorRun.runStreaming(settings, kafkaSettings, runner, out);
+        return 0;
+      }
+      MirrorRun.Outcome outcome =
+          MirrorRun.run(
+              settings,
+              "kafka " + kafkaSettings.bootstrapServers() + " " + kafkaSettings.topics(),
+              pipeline -> MirrorPipeline.buildFromKafka(pipeline, settings, kafkaSettings),
+              runner,
+              false,
+              kafkaSettings.maxRecords() == null ? 0 : kafkaSettings.maxRecords(),
+              out);
+      return outcome.counts.reconciles() ? 0 : Starflow.NOT_RECONCILED;
+    }
+    Inputs.requireMatch(input);
     MirrorRun.Outcome outcome =
         MirrorRun.run(settings, input, runner, LineCounter.count(input), out);
     return outcome.counts.reconciles() ? 0 : Starflow.NOT_RECONCILED;

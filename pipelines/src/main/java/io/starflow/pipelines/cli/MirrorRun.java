@@ -1,12 +1,23 @@
 package io.starflow.pipelines.cli;
 
+import io.starflow.pipelines.KafkaSettings;
 import io.starflow.pipelines.MirrorPipeline;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetterWriter;
+import io.starflow.transforms.io.KafkaOffsets;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -15,6 +26,9 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.joda.time.Duration;
 
 /** Runs the mirror pipeline with a progress bar, and reports what it did. */
@@ -47,14 +61,29 @@ final class MirrorRun {
       long expectedRecords,
       PrintWriter out)
       throws SQLException {
+    return run(
+        settings,
+        input,
+        pipeline -> MirrorPipeline.build(pipeline, settings, input),
+        runner,
+        false,
+        expectedRecords,
+        out);
+  }
+
+  /** Mirrors what {@code wiring} reads: a bounded run, with a progress bar. */
+  static Outcome run(
+      MirrorSettings settings,
+      String source,
+      Consumer<Pipeline> wiring,
+      RunnerOptions runner,
+      boolean streaming,
+      long expectedRecords,
+      PrintWriter out)
+      throws SQLException {
     DeadLetterWriter.ensureTable(settings.warehouse());
-    PipelineOptions options =
-        PipelineOptionsFactory.fromArgs(runner.toArgs().toArray(new String[0]))
-            .withValidation()
-            .create();
-    options.setJobName("starflow-mirror");
-    Pipeline pipeline = Pipeline.create(options);
-    MirrorPipeline.build(pipeline, settings, input);
+    Pipeline pipeline = Pipeline.create(options(runner, streaming));
+    wiring.accept(pipeline);
 
     long start = System.nanoTime();
     PipelineResult result = pipeline.run();
@@ -84,8 +113,111 @@ final class MirrorRun {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Outcome outcome = new Outcome(RunCounts.of(result), seconds);
-    report(settings, input, outcome, out);
+    report(settings, source, outcome, out);
     return outcome;
+  }
+
+  static PipelineOptions options(RunnerOptions runner, boolean streaming) {
+    List<String> args = new ArrayList<>(runner.toArgs());
+    if (streaming) {
+      args.add("--streaming=true");
+    }
+    PipelineOptions options =
+        PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).withValidation().create();
+    options.setJobName("starflow-mirror");
+    return options;
+  }
+
+  /**
+   * Runs a streaming mirror until it is stopped: prints a status line every ten seconds, and on
+   * Ctrl-C cancels the pipeline and prints the offsets the consumer group has committed (every
+   * record below them is in the warehouse or the dead-letter table).
+   */
+  static void runStreaming(
+      MirrorSettings settings, KafkaSettings kafka, RunnerOptions runner, PrintWriter out)
+      throws Exception {
+    DeadLetterWriter.ensureTable(settings.warehouse());
+    MirrorPipeline.prepareKafka(kafka);
+    Pipeline pipeline = Pipeline.create(options(runner, true));
+    MirrorPipeline.buildFromKafka(pipeline, settings, kafka);
+    PipelineResult result = pipeline.run();
+    out.printf(
+        "Mirroring %s from %s into %s; Ctrl-C stops.%n",
+        String.join(",", kafka.topics()),
+        kafka.bootstrapServers(),
+        settings.warehouse().displayUrl());
+    out.flush();
+    AtomicBoolean stopping = new AtomicBoolean();
+    Thread stop =
+        new Thread(
+            () -> {
+              stopping.set(true);
+              out.println();
+              out.println("Stopping: cancelling the pipeline...");
+              out.flush();
+              try {
+                result.cancel();
+              } catch (IOException | UnsupportedOperationException e) {
+                out.println("could not cancel cleanly: " + e.getMessage());
+              }
+              printCommitted(kafka, out);
+            },
+            "starflow-stop");
+    Runtime.getRuntime().addShutdownHook(stop);
+    PipelineResult.State state = result.getState();
+    while (!state.isTerminal() && !stopping.get()) {
+      state = result.waitUntilFinish(Duration.standardSeconds(10));
+      if (state == null) {
+        state = result.getState();
+      }
+      RunCounts c = RunCounts.of(result);
+      out.printf(
+          "  read %,d  applied %,d  tombstones %,d  dead-lettered %,d  late %,d  offset commits %,d%n",
+          c.read(),
+          c.applied(),
+          c.tombstones(),
+          c.deadLettered(),
+          c.get(StarflowMetrics.LATE_BEYOND_LATENESS),
+          c.get(StarflowMetrics.OFFSET_COMMITS));
+      out.flush();
+    }
+    if (!stopping.get()) {
+      Runtime.getRuntime().removeShutdownHook(stop);
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("the pipeline ended " + state);
+      }
+      printCommitted(kafka, out);
+    }
+  }
+
+  private static void printCommitted(KafkaSettings kafka, PrintWriter out) {
+    if (kafka.groupId() == null) {
+      return;
+    }
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        KafkaOffsets.consumer(kafka.bootstrapServers(), kafka.groupId(), kafka.consumerConfig())) {
+      Set<TopicPartition> partitions =
+          new TreeSet<>(Comparator.comparing(TopicPartition::toString));
+      for (String topic : kafka.topics()) {
+        consumer
+            .partitionsFor(topic)
+            .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+      }
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
+      out.println(
+          "Committed offsets of group " + kafka.groupId() + " (everything below is written):");
+      for (TopicPartition partition : partitions) {
+        OffsetAndMetadata offset = committed.get(partition);
+        out.printf(
+            "  %s/%d  %s%n",
+            partition.topic(),
+            partition.partition(),
+            offset == null ? "none" : Long.toString(offset.offset()));
+      }
+    } catch (RuntimeException e) {
+      out.println("could not read the committed offsets: " + e.getMessage());
+    }
+    out.flush();
   }
 
   /** A bar redrawn in place on a terminal; elsewhere (CI logs, a pipe) a line every few seconds. */

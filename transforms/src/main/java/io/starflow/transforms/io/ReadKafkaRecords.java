@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.annotation.Nullable;
-import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
@@ -22,6 +21,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -234,15 +234,60 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     @Override
     public TimestampPolicy<String, String> createTimestampPolicy(
         TopicPartition partition, Optional<Instant> previousWatermark) {
-      return new CustomTimestampPolicyWithLimitedDelay<>(
-          CommitTimePolicy::commitTime, maxEventDelay, previousWatermark);
+      return new CommitTimeTimestamps(maxEventDelay, previousWatermark);
+    }
+  }
+
+  /**
+   * Per partition: records are stamped with their commit time, and the watermark trails the
+   * greatest commit time seen by the delay. When the partition has nothing left to read, the
+   * watermark follows the clock instead, also for a partition that never had a record: KafkaIO's
+   * {@code CustomTimestampPolicyWithLimitedDelay} waits for a first record there, so one empty
+   * partition would hold the whole pipeline's watermark back forever.
+   */
+  static final class CommitTimeTimestamps extends TimestampPolicy<String, String> {
+    private final Duration maxEventDelay;
+    private Instant maxEventTime;
+
+    CommitTimeTimestamps(Duration maxEventDelay, Optional<Instant> previousWatermark) {
+      this.maxEventDelay = maxEventDelay;
+      this.maxEventTime =
+          previousWatermark
+              .map(w -> w.plus(maxEventDelay))
+              .orElse(BoundedWindow.TIMESTAMP_MIN_VALUE);
     }
 
-    private static Instant commitTime(KafkaRecord<String, String> record) {
+    @Override
+    public Instant getTimestampForRecord(
+        PartitionContext context, KafkaRecord<String, String> record) {
       java.time.Instant commit = CommitTimes.of(record.getKV().getValue());
-      return commit != null
-          ? new Instant(commit.toEpochMilli())
-          : new Instant(record.getTimestamp());
+      Instant timestamp =
+          commit != null ? new Instant(commit.toEpochMilli()) : new Instant(record.getTimestamp());
+      if (timestamp.isAfter(maxEventTime)) {
+        maxEventTime = timestamp;
+      }
+      return timestamp;
+    }
+
+    @Override
+    public Instant getWatermark(PartitionContext context) {
+      return watermark(context, Instant.now());
+    }
+
+    Instant watermark(PartitionContext context, Instant now) {
+      if (maxEventTime.isAfter(now)) {
+        return now.minus(maxEventDelay);
+      }
+      Instant checked = context.getBacklogCheckTime();
+      if (context.getMessageBacklog() == 0 && checked != null) {
+        Instant idle = checked.minus(maxEventDelay);
+        if (idle.isAfter(maxEventTime.minus(maxEventDelay))) {
+          return idle;
+        }
+      }
+      return maxEventTime.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE.plus(maxEventDelay))
+          ? maxEventTime.minus(maxEventDelay)
+          : BoundedWindow.TIMESTAMP_MIN_VALUE;
     }
   }
 

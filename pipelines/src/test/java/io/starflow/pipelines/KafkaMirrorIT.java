@@ -1,0 +1,164 @@
+package io.starflow.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.starflow.pipelines.sample.MirrorCheck;
+import io.starflow.pipelines.sample.RetailCdc;
+import io.starflow.schemas.KeyColumns;
+import io.starflow.transforms.debezium.DebeziumTable;
+import io.starflow.transforms.testing.EmbeddedKafka;
+import io.starflow.transforms.testing.Tables;
+import io.starflow.transforms.testing.TestWarehouses;
+import io.starflow.transforms.warehouse.Warehouse;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.ClassRule;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** The mirror reading a real Kafka broker, on the DirectRunner. */
+@RunWith(JUnit4.class)
+public class KafkaMirrorIT {
+  @ClassRule public static final EmbeddedKafka KAFKA = new EmbeddedKafka();
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+
+  private static MirrorSettings settings(Warehouse warehouse) {
+    return MirrorSettings.builder()
+        .setWarehouse(warehouse)
+        .setKeys(KeyColumns.parse(RetailCdc.KEY_SPECS))
+        .build();
+  }
+
+  /** Sends each sample table to its own topic; returns the topics. */
+  private static List<String> publish(RetailCdc.Dataset dataset, String prefix) {
+    List<String> topics = new ArrayList<>();
+    dataset.delivered.forEach(
+        (table, lines) -> {
+          String topic = prefix + "." + table;
+          KAFKA.createTopic(topic, 1);
+          KAFKA.send(topic, 0, lines);
+          topics.add(topic);
+        });
+    return topics;
+  }
+
+  @Test
+  public void boundedReadFromKafkaGivesTheSameTablesAsTheFiles() throws Exception {
+    RetailCdc.Dataset dataset = RetailCdc.generate(5, new RetailCdc.Size(100, 30, 600));
+    List<String> topics = publish(dataset, "bounded");
+    Warehouse fromKafka = TestWarehouses.duckDb(folder.newFolder().toPath());
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    MirrorPipeline.buildFromKafka(
+        pipeline,
+        settings(fromKafka),
+        KafkaSettings.builder()
+            .setBootstrapServers(KAFKA.bootstrapServers())
+            .setTopics(topics)
+            .setMaxRecords(dataset.lines())
+            .build());
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertThat(MirrorCheck.differences(fromKafka, dataset), empty());
+    RunCounts counts = RunCounts.of(result);
+    assertThat(counts.read(), equalTo(dataset.lines()));
+    assertThat(counts.deadLettered(), equalTo(dataset.malformed));
+    assertThat(counts.reconciles(), equalTo(true));
+
+    Warehouse fromFiles = TestWarehouses.duckDb(folder.newFolder().toPath());
+    Pipeline files = Pipeline.create(PipelineOptionsFactory.create());
+    MirrorPipeline.build(files, settings(fromFiles), dataset.writeTo(folder.newFolder().toPath()));
+    files.run().waitUntilFinish();
+    for (String table : RetailCdc.TABLES) {
+      assertThat(Tables.dump(fromKafka, table), equalTo(Tables.dump(fromFiles, table)));
+    }
+  }
+
+  @Test
+  public void streamingMirrorWritesWindowsCommitsAfterWritingAndIgnoresAnIdlePartition()
+      throws Exception {
+    String topic = "streaming.users";
+    KAFKA.createTopic(topic, 2); // partition 1 stays empty all along
+    DebeziumTable users =
+        DebeziumTable.postgres("app", "public", "users")
+            .column("id", "int64")
+            .column("name", "string")
+            .build();
+    Instant t = Instant.parse("2025-11-28T14:00:00Z");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      lines.add(
+          users.insert(
+              DebeziumTable.pg(i, i * 10 + 1),
+              t.plusSeconds(i),
+              Map.of("id", (long) i, "name", "v1")));
+    }
+    for (int i = 0; i < 50; i += 2) {
+      lines.add(
+          users.update(
+              DebeziumTable.pg(1000 + i, 1000 + i * 10),
+              t.plusSeconds(100 + i),
+              Map.of("id", (long) i, "name", "v2")));
+    }
+    lines.add(users.delete(DebeziumTable.pg(5000, 5001), t.plusSeconds(200), Map.of("id", 1L)));
+    lines.add("null");
+    lines.add("{\"malformed\":");
+    KAFKA.send(topic, 0, lines);
+
+    Warehouse warehouse = TestWarehouses.duckDb(folder.newFolder().toPath());
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .setBootstrapServers(KAFKA.bootstrapServers())
+            .setTopics(List.of(topic))
+            .setGroupId("streaming-test")
+            .setStreaming(true)
+            .setMaxEventDelay(org.joda.time.Duration.standardSeconds(1))
+            .build();
+    MirrorSettings settings =
+        MirrorSettings.builder().setWarehouse(warehouse).setKeys(KeyColumns.of("id")).build();
+    MirrorPipeline.prepareKafka(kafka);
+    DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
+    options.setBlockOnRun(false);
+    Pipeline pipeline = Pipeline.create(options);
+    MirrorPipeline.buildFromKafka(pipeline, settings, kafka);
+    PipelineResult result = pipeline.run();
+    TopicPartition p0 = new TopicPartition(topic, 0);
+    try {
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (committed(p0) < lines.size()) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError(
+              "offsets not committed in time: " + KAFKA.committedOffsets("streaming-test"));
+        }
+        result.waitUntilFinish(org.joda.time.Duration.millis(500));
+      }
+      // Everything below the committed offset is in the warehouse.
+      assertThat(Tables.value(warehouse, "users", 2, "name"), equalTo("v2"));
+      assertThat(Tables.value(warehouse, "users", 3, "name"), equalTo("v1"));
+      assertThat(Tables.value(warehouse, "users", 1, "_deleted"), equalTo(true));
+      assertThat(Tables.count(warehouse, "SELECT count(*) FROM users"), equalTo(50L));
+      assertThat(Tables.count(warehouse, "SELECT count(*) FROM dead_letter"), equalTo(1L));
+      assertThat(committed(new TopicPartition(topic, 1)), equalTo(0L));
+    } finally {
+      result.cancel();
+    }
+  }
+
+  private static long committed(TopicPartition partition) throws SQLException {
+    OffsetAndMetadata offset = KAFKA.committedOffsets("streaming-test").get(partition);
+    return offset == null ? -1 : offset.offset();
+  }
+}
