@@ -2,6 +2,7 @@ package io.starflow.pipelines;
 
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.RawRecord;
+import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.compact.Compaction;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.Debezium;
@@ -10,13 +11,17 @@ import io.starflow.transforms.io.CommitOffsets;
 import io.starflow.transforms.io.JsonLines;
 import io.starflow.transforms.io.KafkaOffsets;
 import io.starflow.transforms.warehouse.Mirror;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -169,6 +174,11 @@ public final class MirrorPipeline {
         decode = decode.withTable(settings.table());
       }
       PCollection<ChangeRecord> changes = records.apply("DecodeDebezium", decode).records();
+      if (settings.from() != null || settings.to() != null) {
+        changes =
+            changes.apply(
+                "KeepTimeRange", ParDo.of(new KeepTimeRangeFn(settings.from(), settings.to())));
+      }
       return changes
           .apply(
               "CompactByKey", Compaction.latestByPosition().withShards(settings.compactionShards()))
@@ -178,6 +188,28 @@ public final class MirrorPipeline {
                   .withShards(settings.shards())
                   .withBatchSize(settings.batchSize())
                   .withBadRecordErrorHandler(deadLetters));
+    }
+  }
+
+  /** Keeps changes committed in {@code [from, to)}; counts the others as outside the range. */
+  private static final class KeepTimeRangeFn extends DoFn<ChangeRecord, ChangeRecord> {
+    private final @Nullable java.time.Instant from;
+    private final @Nullable java.time.Instant to;
+    private final Counter outside = StarflowMetrics.counter(StarflowMetrics.OUTSIDE_RANGE);
+
+    KeepTimeRangeFn(@Nullable java.time.Instant from, @Nullable java.time.Instant to) {
+      this.from = from;
+      this.to = to;
+    }
+
+    @ProcessElement
+    public void process(@Element ChangeRecord record, OutputReceiver<ChangeRecord> out) {
+      java.time.Instant time = record.eventTime();
+      if ((from != null && time.isBefore(from)) || (to != null && !time.isBefore(to))) {
+        outside.inc();
+        return;
+      }
+      out.output(record);
     }
   }
 }

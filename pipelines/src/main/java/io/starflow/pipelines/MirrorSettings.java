@@ -6,6 +6,7 @@ import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.warehouse.ApplyToMirror;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.Serializable;
+import java.time.Instant;
 import javax.annotation.Nullable;
 
 /** What a mirror run needs, as typed values. */
@@ -30,6 +31,14 @@ public abstract class MirrorSettings implements Serializable {
 
   /** Compaction groups per table; 0 combines per row. */
   public abstract int compactionShards();
+
+  /** A backfill keeps only changes committed at or after this time, when set. */
+  public abstract @Nullable Instant from();
+
+  /** A backfill keeps only changes committed before this time, when set. */
+  public abstract @Nullable Instant to();
+
+  public abstract Builder toBuilder();
 
   public static Builder builder() {
     return new AutoValue_MirrorSettings.Builder()
@@ -69,6 +78,21 @@ public abstract class MirrorSettings implements Serializable {
 
     public abstract Builder setCompactionShards(int shards);
 
-    public abstract MirrorSettings build();
+    public abstract Builder setFrom(@Nullable Instant from);
+
+    public abstract Builder setTo(@Nullable Instant to);
+
+    abstract MirrorSettings autoBuild();
+
+    public MirrorSettings build() {
+      MirrorSettings settings = autoBuild();
+      if (settings.from() != null
+          && settings.to() != null
+          && !settings.from().isBefore(settings.to())) {
+        throw new IllegalArgumentException(
+            "--from " + settings.from() + " must be before --to " + settings.to());
+      }
+      return settings;
+    }
   }
 }

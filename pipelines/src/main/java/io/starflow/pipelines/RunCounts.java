@@ -82,7 +82,7 @@ public final class RunCounts {
 
   /** Changes replaced within the run by a newer change of the same row. */
   public long compactedAway() {
-    return get(DECODED) - get(COMPACTED);
+    return get(DECODED) - outsideRange() - get(COMPACTED);
   }
 
   /** Rows handed to the warehouse's guarded writes. */
@@ -98,21 +98,31 @@ public final class RunCounts {
     return get(STALE);
   }
 
-  /** read = applied + compacted away + tombstones + dead-lettered, and every change was written. */
+  /** Changes skipped by a backfill because they fall outside its time range. */
+  public long outsideRange() {
+    return get(StarflowMetrics.OUTSIDE_RANGE);
+  }
+
+  /**
+   * read = applied + compacted away + tombstones + dead-lettered (+ outside a backfill's range),
+   * and every change left by compaction was written or dead-lettered.
+   */
   public boolean reconciles() {
-    return read() == applied() + compactedAway() + tombstones() + deadLettered()
+    return read() == applied() + compactedAway() + tombstones() + deadLettered() + outsideRange()
         && get(COMPACTED) == applied() + get(APPLY_FAILED);
   }
 
   @Override
   public String toString() {
     return String.format(
-        "read %,d = applied %,d + compacted away %,d + tombstones %,d + dead-lettered %,d (%s)",
+        "read %,d = applied %,d + compacted away %,d + tombstones %,d + dead-lettered %,d"
+            + " + outside the range %,d (%s)",
         read(),
         applied(),
         compactedAway(),
         tombstones(),
         deadLettered(),
+        outsideRange(),
         reconciles() ? "reconciled" : "DOES NOT RECONCILE");
   }
 }

@@ -48,6 +48,9 @@ public final class StarflowMetrics {
    */
   public static final String LATE_BEYOND_LATENESS = "late_beyond_allowed_lateness";
 
+  /** Change records outside a backfill's time range, skipped. */
+  public static final String OUTSIDE_RANGE = "outside_time_range";
+
   /** Kafka offset commits made after records were handled. */
   public static final String OFFSET_COMMITS = "offset_commits";
 

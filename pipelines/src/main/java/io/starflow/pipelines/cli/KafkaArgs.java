@@ -2,27 +2,12 @@ package io.starflow.pipelines.cli;
 
 import io.starflow.pipelines.KafkaSettings;
 import io.starflow.transforms.io.ReadKafkaRecords;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where and how to read Kafka. */
 final class KafkaArgs {
-  @Option(
-      names = "--kafka",
-      paramLabel = "HOST:PORT[,HOST:PORT]",
-      description = "Kafka bootstrap servers: read Debezium topics instead of files.")
-  String bootstrapServers;
-
-  @Option(
-      names = "--topics",
-      paramLabel = "T1[,T2]",
-      split = ",",
-      description = "Topics to read (with --kafka); the table comes from each record's envelope.")
-  List<String> topics = new ArrayList<>();
+  @Mixin KafkaSourceArgs source;
 
   @Option(
       names = "--group",
@@ -81,31 +66,20 @@ final class KafkaArgs {
       description = "Stop reading after this long, e.g. 10m.")
   String maxReadTime;
 
-  @Option(
-      names = "--kafka-property",
-      paramLabel = "KEY=VALUE",
-      description = "A Kafka consumer setting, e.g. security.protocol=SSL; repeatable.")
-  List<String> properties = new ArrayList<>();
-
   boolean isSet() {
-    return bootstrapServers != null;
+    return source.isSet();
   }
 
   KafkaSettings settings() {
-    if (topics.isEmpty()) {
-      throw new IllegalArgumentException("--kafka needs --topics");
-    }
     KafkaSettings.Builder builder =
-        KafkaSettings.builder()
-            .setBootstrapServers(bootstrapServers)
-            .setTopics(List.copyOf(topics))
+        source
+            .settings()
             .setGroupId(group)
             .setStreaming(streaming)
             .setWindow(TimeArgs.duration("--window", window))
             .setAllowedLateness(TimeArgs.duration("--allowed-lateness", allowedLateness))
             .setMaxEventDelay(TimeArgs.duration("--max-event-delay", maxEventDelay))
-            .setMaxRecords(maxRecords)
-            .setConsumerConfig(properties());
+            .setMaxRecords(maxRecords);
     switch (start.toLowerCase()) {
       case "earliest":
         builder.setStart(ReadKafkaRecords.Start.EARLIEST);
@@ -123,22 +97,5 @@ final class KafkaArgs {
       builder.setMaxReadTime(TimeArgs.duration("--max-read-time", maxReadTime));
     }
     return builder.build();
-  }
-
-  private Map<String, String> properties() {
-    Map<String, String> config = new LinkedHashMap<>();
-    for (String property : properties) {
-      int eq = property.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--kafka-property '" + property + "' is not KEY=VALUE");
-      }
-      config.put(property.substring(0, eq), property.substring(eq + 1));
-    }
-    return config;
-  }
-
-  @Override
-  public String toString() {
-    return bootstrapServers + " " + Arrays.toString(topics.toArray());
   }
 }

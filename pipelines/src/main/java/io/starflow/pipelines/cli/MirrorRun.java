@@ -268,12 +268,18 @@ final class MirrorRun {
         c.deadLettered(),
         c.get(StarflowMetrics.DECODE_FAILED),
         c.get(StarflowMetrics.APPLY_FAILED));
+    if (c.outsideRange() > 0) {
+      out.printf(
+          "  %-22s %,12d   (committed outside the backfill's range)%n",
+          "  outside the range", c.outsideRange());
+    }
     if (c.blankLines() > 0) {
       out.printf("  %-22s %,12d%n", "blank lines skipped", c.blankLines());
     }
     out.println(
         c.reconciles()
             ? "  counts reconcile: read = applied + compacted away + tombstones + dead-lettered"
+                + (c.outsideRange() > 0 ? " + outside the range" : "")
             : "  COUNTS DO NOT RECONCILE: " + c);
     out.flush();
   }

@@ -11,10 +11,12 @@ import picocli.CommandLine.Command;
     description = {
       "Turns application event streams (Debezium CDC, ...) into warehouse tables with Apache Beam.",
       "",
-      "Runs on the DirectRunner by default; the same jar runs on Flink and Dataflow."
+      "Runs on the DirectRunner by default; --runner FlinkRunner or DataflowRunner runs the same"
+          + " pipelines there."
     },
     subcommands = {
       MirrorCommand.class,
+      BackfillCommand.class,
       DemoCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

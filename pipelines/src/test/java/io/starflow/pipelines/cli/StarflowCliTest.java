@@ -7,8 +7,6 @@ import static org.hamcrest.Matchers.equalTo;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.warehouse.Warehouse;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,57 +17,38 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
-import picocli.CommandLine;
 
 @RunWith(JUnit4.class)
 public class StarflowCliTest {
   @Rule public final TemporaryFolder folder = new TemporaryFolder();
 
-  /** What one invocation printed and returned. */
-  static final class Run {
-    final int exitCode;
-    final String out;
-    final String err;
-
-    Run(int exitCode, String out, String err) {
-      this.exitCode = exitCode;
-      this.out = out;
-      this.err = err;
-    }
-  }
-
-  static Run starflow(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine commandLine = Starflow.commandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    int exitCode = commandLine.execute(args);
-    return new Run(exitCode, out.toString(), err.toString());
+  private static StarflowCli.Run starflow(String... args) {
+    return StarflowCli.run(args);
   }
 
   @Test
   public void everyCommandHasHelp() {
     for (String command : List.of("mirror", "demo", "bench")) {
-      Run run = starflow(command, "--help");
+      StarflowCli.Run run = starflow(command, "--help");
       assertThat(command, run.exitCode, equalTo(0));
       assertThat(run.out, containsString("Usage: starflow " + command));
     }
-    Run top = starflow("--help");
+    StarflowCli.Run top = starflow("--help");
     assertThat(top.exitCode, equalTo(0));
     assertThat(top.out, containsString("Exit codes"));
   }
 
   @Test
   public void mirrorWithoutKeyIsAUsageError() {
-    Run run = starflow("mirror", "--input", "x.jsonl");
+    StarflowCli.Run run = starflow("mirror", "--input", "x.jsonl");
     assertThat(run.exitCode, equalTo(2));
     assertThat(run.err, containsString("--key"));
   }
 
   @Test
   public void inputMatchingNothingIsAUsageError() {
-    Run run = starflow("mirror", "--input", folder.getRoot() + "/none-*.jsonl", "--key", "id");
+    StarflowCli.Run run =
+        starflow("mirror", "--input", folder.getRoot() + "/none-*.jsonl", "--key", "id");
     assertThat(run.exitCode, equalTo(2));
     assertThat(run.err, containsString("no file matches --input"));
   }
@@ -77,7 +56,7 @@ public class StarflowCliTest {
   @Test
   public void unknownWarehouseIsAUsageErrorThatHidesThePassword() throws Exception {
     Path input = folder.newFile("in.jsonl").toPath();
-    Run run =
+    StarflowCli.Run run =
         starflow(
             "mirror",
             "--input",
@@ -94,7 +73,7 @@ public class StarflowCliTest {
   @Test
   public void malformedKeySpecIsAUsageError() throws Exception {
     Path input = folder.newFile("in.jsonl").toPath();
-    Run run = starflow("mirror", "--input", input.toString(), "--key", "a=");
+    StarflowCli.Run run = starflow("mirror", "--input", input.toString(), "--key", "a=");
     assertThat(run.exitCode, equalTo(2));
     assertThat(run.err, containsString("key spec 'a='"));
   }
@@ -117,7 +96,7 @@ public class StarflowCliTest {
             users.insert(DebeziumTable.pg(2, 30), t, Map.of("id", 2L, "name", "c"))));
     Warehouse warehouse =
         Warehouse.at("jdbc:duckdb:" + folder.getRoot().toPath().resolve("w.duckdb"));
-    Run run =
+    StarflowCli.Run run =
         starflow(
             "mirror",
             "--input",
@@ -138,7 +117,7 @@ public class StarflowCliTest {
   @Test
   public void demoMirrorsTheSampleAndPassesItsOwnCheck() throws Exception {
     Path work = folder.getRoot().toPath();
-    Run run =
+    StarflowCli.Run run =
         starflow(
             "demo",
             "--data-dir",

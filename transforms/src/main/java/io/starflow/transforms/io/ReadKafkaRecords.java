@@ -7,25 +7,38 @@ import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.RawRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.debezium.CommitTimes;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Impulse;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -110,7 +123,11 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     return toBuilder().setStartTime(startTime).build();
   }
 
-  /** Stops before the first record at or after this Kafka timestamp: a bounded read. */
+  /**
+   * Stops before the first record at or after this Kafka timestamp: a bounded read of the offset
+   * ranges between the start (time, or where the group or {@link #withStart} says) and this time,
+   * planned per partition when the pipeline runs.
+   */
   public ReadKafkaRecords withStopTime(Instant stopTime) {
     checkArgumentNotNull(stopTime, "withStopTime(stopTime) called with null stopTime");
     return toBuilder().setStopTime(stopTime).build();
@@ -157,6 +174,9 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
       config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
     }
     config.putAll(consumerConfig());
+    if (stopTime() != null) {
+      return readTimeRange(input, config);
+    }
     KafkaIO.Read<String, String> read =
         KafkaIO.<String, String>read()
             .withBootstrapServers(bootstrapServers())
@@ -168,9 +188,6 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     if (startTime() != null) {
       read = read.withStartReadTime(startTime());
     }
-    if (stopTime() != null) {
-      read = read.withStopReadTime(stopTime());
-    }
     if (maxRecords() != null) {
       read = read.withMaxNumRecords(maxRecords());
     }
@@ -181,6 +198,97 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
         .apply("ReadFromKafka", read)
         .apply("ToRawRecords", ParDo.of(new ToRawRecordFn()))
         .setCoder(RawRecordCoder.of());
+  }
+
+  /**
+   * A bounded read of the records whose Kafka timestamps fall in [start, stop): offset ranges are
+   * planned when the pipeline runs, and each is read by a plain consumer. KafkaIO's own time bounds
+   * fail on a partition with no record at or after the start or stop time, and its bounded read of
+   * offset ranges is not public.
+   */
+  private PCollection<RawRecord> readTimeRange(PBegin input, Map<String, Object> config) {
+    return input
+        .apply("Start", Impulse.create())
+        .apply(
+            "PlanOffsetRanges",
+            ParDo.of(
+                new PlanRangesFn(
+                    bootstrapServers(), topics(), start(), startTime(), stopTime(), config)))
+        .setCoder(
+            KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
+        .apply("SpreadRanges", Reshuffle.viaRandomKey())
+        .apply("ReadOffsetRanges", ParDo.of(new ReadRangeFn(bootstrapServers(), config)))
+        .setCoder(RawRecordCoder.of());
+  }
+
+  /** Turns a time range into one offset range per partition that has records in it. */
+  private static final class PlanRangesFn extends DoFn<byte[], KV<String, KV<Long, Long>>> {
+    private final String bootstrapServers;
+    private final List<String> topics;
+    private final Start start;
+    private final @Nullable Instant startTime;
+    private final Instant stopTime;
+    private final Map<String, Object> config;
+
+    PlanRangesFn(
+        String bootstrapServers,
+        List<String> topics,
+        Start start,
+        @Nullable Instant startTime,
+        Instant stopTime,
+        Map<String, Object> config) {
+      this.bootstrapServers = bootstrapServers;
+      this.topics = topics;
+      this.start = start;
+      this.startTime = startTime;
+      this.stopTime = stopTime;
+      this.config = config;
+    }
+
+    @ProcessElement
+    public void process(OutputReceiver<KV<String, KV<Long, Long>>> out) {
+      Map<String, Object> props = new HashMap<>(config);
+      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topics) {
+          List<PartitionInfo> infos = consumer.partitionsFor(topic);
+          if (infos == null || infos.isEmpty()) {
+            throw new IllegalArgumentException("Kafka topic '" + topic + "' does not exist");
+          }
+          infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+        }
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        Map<TopicPartition, Long> firsts =
+            startTime != null
+                ? offsetsAt(consumer, partitions, startTime, ends)
+                : start == Start.LATEST ? ends : consumer.beginningOffsets(partitions);
+        Map<TopicPartition, Long> stops = offsetsAt(consumer, partitions, stopTime, ends);
+        for (TopicPartition partition : partitions) {
+          long first = firsts.get(partition);
+          long stop = stops.get(partition);
+          if (first < stop) {
+            out.output(KV.of(partition.topic() + "/" + partition.partition(), KV.of(first, stop)));
+          }
+        }
+      }
+    }
+
+    private static Map<TopicPartition, Long> offsetsAt(
+        KafkaConsumer<byte[], byte[]> consumer,
+        List<TopicPartition> partitions,
+        Instant time,
+        Map<TopicPartition, Long> ends) {
+      Map<TopicPartition, Long> query = new HashMap<>();
+      partitions.forEach(p -> query.put(p, time.getMillis()));
+      Map<TopicPartition, Long> offsets = new HashMap<>();
+      consumer
+          .offsetsForTimes(query)
+          .forEach((p, found) -> offsets.put(p, found == null ? ends.get(p) : found.offset()));
+      return offsets;
+    }
   }
 
   @Override
@@ -288,6 +396,60 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
       return maxEventTime.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE.plus(maxEventDelay))
           ? maxEventTime.minus(maxEventDelay)
           : BoundedWindow.TIMESTAMP_MIN_VALUE;
+    }
+  }
+
+  /** Reads one partition's offsets [first, stop) with a plain consumer. */
+  private static final class ReadRangeFn extends DoFn<KV<String, KV<Long, Long>>, RawRecord> {
+    private static final java.time.Duration POLL = java.time.Duration.ofSeconds(1);
+    private static final int MAX_EMPTY_POLLS = 60;
+
+    private final String bootstrapServers;
+    private final Map<String, Object> config;
+    private final Counter read = StarflowMetrics.counter(StarflowMetrics.RECORDS_READ);
+
+    ReadRangeFn(String bootstrapServers, Map<String, Object> config) {
+      this.bootstrapServers = bootstrapServers;
+      this.config = config;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, KV<Long, Long>> range, OutputReceiver<RawRecord> out) {
+      String name = range.getKey();
+      int slash = name.lastIndexOf('/');
+      TopicPartition partition =
+          new TopicPartition(name.substring(0, slash), Integer.parseInt(name.substring(slash + 1)));
+      long stop = range.getValue().getValue();
+      Map<String, Object> props = new HashMap<>(config);
+      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        consumer.assign(List.of(partition));
+        consumer.seek(partition, range.getValue().getKey());
+        int emptyPolls = 0;
+        long count = 0;
+        while (consumer.position(partition) < stop) {
+          ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+          if (records.isEmpty() && ++emptyPolls > MAX_EMPTY_POLLS) {
+            throw new IllegalStateException(
+                "no progress reading " + partition + " up to offset " + stop);
+          }
+          for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+            if (record.offset() >= stop) {
+              break;
+            }
+            emptyPolls = 0;
+            count++;
+            byte[] value = record.value();
+            out.output(
+                RawRecord.of(
+                    KafkaOrigin.format(record.topic(), record.partition(), record.offset()),
+                    value == null ? null : new String(value, StandardCharsets.UTF_8)));
+          }
+        }
+        read.inc(count);
+      }
     }
   }
 

@@ -138,6 +138,24 @@ public final class EmbeddedKafka extends ExternalResource implements AutoCloseab
     }
   }
 
+  /**
+   * Sends {@code values} to one partition of {@code topic}, each with the Kafka timestamp of its
+   * Debezium commit time (the record's own time for other values), and waits for the acks.
+   */
+  public void sendWithCommitTimes(String topic, int partition, List<String> values) {
+    try (KafkaProducer<String, String> producer = producer()) {
+      long last = 0;
+      for (String value : values) {
+        String sent = "null".equals(value) ? null : value;
+        java.time.Instant commit = io.starflow.transforms.debezium.CommitTimes.of(sent);
+        long timestamp = commit == null ? last : commit.toEpochMilli();
+        last = timestamp;
+        producer.send(new ProducerRecord<>(topic, partition, timestamp, null, sent));
+      }
+      producer.flush();
+    }
+  }
+
   /** The offsets the consumer group has committed, per partition. */
   public Map<TopicPartition, OffsetAndMetadata> committedOffsets(String group) {
     try (Admin admin = admin()) {
