@@ -120,6 +120,11 @@ public final class WriteDeadLetters
       this.warehouse = warehouse;
     }
 
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+    }
+
     @Setup
     public void setup() throws SQLException {
       json = new ObjectMapper();

@@ -181,6 +181,11 @@ public abstract class ApplyToMirror
       this.router = router;
     }
 
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+    }
+
     @Setup
     public void setup() throws SQLException {
       writer = MirrorWriter.open(warehouse);

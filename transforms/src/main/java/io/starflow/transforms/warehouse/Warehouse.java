@@ -6,6 +6,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.locks.Lock;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
@@ -19,6 +20,9 @@ import javax.annotation.Nullable;
 public final class Warehouse implements Serializable {
   /** The embedded default: a DuckDB file in the working directory. */
   public static final String DEFAULT_URL = "jdbc:duckdb:warehouse.duckdb";
+
+  /** Where a password can come from instead of the URL. */
+  public static final String PASSWORD_VARIABLE = "STARFLOW_WAREHOUSE_PASSWORD";
 
   private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([?&;]password=)[^&;]*");
   private static final Pattern USER_INFO = Pattern.compile("(//[^/:@]+:)[^/@]*@");
@@ -52,10 +56,19 @@ public final class Warehouse implements Serializable {
     return USER_INFO.matcher(shown).replaceAll("$1***@");
   }
 
-  /** Opens a new connection, in auto-commit mode. */
+  /**
+   * Opens a new connection, in auto-commit mode. A URL without a password takes the one in the
+   * environment variable {@value #PASSWORD_VARIABLE}, if set, so that it need not travel in the URL
+   * (which runners ship to their workers inside the pipeline).
+   */
   public Connection connect() throws SQLException {
     dialect.loadDriver();
-    return DriverManager.getConnection(url);
+    Properties properties = new Properties();
+    String password = System.getenv(PASSWORD_VARIABLE);
+    if (password != null && !PASSWORD_PARAMETER.matcher(url).find()) {
+      properties.setProperty("password", password);
+    }
+    return DriverManager.getConnection(url, properties);
   }
 
   /**

@@ -95,6 +95,11 @@ public final class WriteMirrorBatches
       this.router = router;
     }
 
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+    }
+
     @Setup
     public void setup() throws SQLException {
       writer = MirrorWriter.open(warehouse);
