@@ -2,7 +2,6 @@ package io.starflow.pipelines;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.greaterThan;
 
 import io.starflow.pipelines.cli.StarflowCli;
 import io.starflow.schemas.KeyColumns;
@@ -189,8 +188,8 @@ public class BackfillIT {
             "--warehouse",
             url(warehouse));
     assertThat(backfill.err, backfill.exitCode, equalTo(0));
+    assertThat(backfill.out, backfill.out.contains("Mirrored 480 records"), equalTo(true));
     assertThat(Tables.value(warehouse, "orders", 3, "status"), equalTo("h47"));
-    assertThat(Tables.count(warehouse, "SELECT count(*) FROM orders"), greaterThan(0L));
   }
 
   private static long committed(String group, TopicPartition partition) {

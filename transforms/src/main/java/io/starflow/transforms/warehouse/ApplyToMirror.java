@@ -5,7 +5,6 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.google.auto.value.AutoValue;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
-import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
 import java.sql.SQLException;
@@ -14,7 +13,6 @@ import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -166,29 +164,25 @@ public abstract class ApplyToMirror
 
   private static final class WriteBatchesFn
       extends DoFn<KV<String, Iterable<ChangeRecord>>, KV<String, Long>> {
-    private final Warehouse warehouse;
+    private final CountingWriter writer;
     private final int batchSize;
     private final BadRecordRouter router;
-    private final Counter applied = StarflowMetrics.counter(StarflowMetrics.APPLIED);
-    private final Counter changed = StarflowMetrics.counter(StarflowMetrics.CHANGED);
-    private final Counter stale = StarflowMetrics.counter(StarflowMetrics.STALE);
-    private final Counter failed = StarflowMetrics.counter(StarflowMetrics.APPLY_FAILED);
-    private transient MirrorWriter writer;
 
     WriteBatchesFn(Warehouse warehouse, int batchSize, BadRecordRouter router) {
-      this.warehouse = warehouse;
+      this.writer = new CountingWriter(warehouse);
       this.batchSize = batchSize;
       this.router = router;
     }
 
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
-      builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+      builder.add(
+          DisplayData.item("warehouse", writer.warehouse().displayUrl()).withLabel("Warehouse"));
     }
 
     @Setup
     public void setup() throws SQLException {
-      writer = MirrorWriter.open(warehouse);
+      writer.open();
     }
 
     @ProcessElement
@@ -209,26 +203,21 @@ public abstract class ApplyToMirror
 
     private void write(List<ChangeRecord> batch, MultiOutputReceiver out) throws Exception {
       MirrorWriter.Result result = writer.write(batch);
-      applied.inc(result.applied);
-      changed.inc(result.changed);
-      stale.inc(result.applied - result.changed);
       for (MirrorWriter.Rejected rejected : result.rejected) {
-        failed.inc();
-        FailedRecord failed =
-            FailedRecord.of(
-                STAGE,
-                "mirror table " + rejected.record.table() + ", key " + rejected.record.key(),
-                ChangeRecordJson.render(rejected.record));
-        router.route(out, failed, FailedRecord.coder(), null, rejected.reason);
+        String origin = rejected.record.origin();
+        router.route(
+            out,
+            CountingWriter.deadLetter(rejected, origin == null ? List.of() : List.of(origin)),
+            FailedRecord.coder(),
+            null,
+            rejected.reason);
       }
       out.get(WRITTEN).output(KV.of(batch.get(0).table(), result.changed));
     }
 
     @Teardown
     public void teardown() throws SQLException {
-      if (writer != null) {
-        writer.close();
-      }
+      writer.close();
     }
   }
 }

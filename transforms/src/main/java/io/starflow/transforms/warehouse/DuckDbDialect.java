@@ -142,13 +142,17 @@ final class DuckDbDialect extends SqlDialect {
   }
 
   /**
-   * DuckDB fails the commit of the second of two transactions that touch the same row (with no
-   * SQLState); the guarded upsert is idempotent, so running the batch again is always safe.
+   * DuckDB fails the second of two transactions that touch the same row (with no SQLState): at
+   * commit, or at once with a duplicate-key error when both insert a new key (a batch never holds a
+   * key twice, so that error can only come from another transaction). The guarded upsert is
+   * idempotent, so running the batch again is always safe.
    */
   @Override
   boolean isRetryable(SQLException e) {
     String message = e.getMessage();
-    return message != null && message.contains("TransactionContext Error");
+    return message != null
+        && (message.contains("TransactionContext Error")
+            || message.contains("Constraint Error: Duplicate key"));
   }
 
   @Override

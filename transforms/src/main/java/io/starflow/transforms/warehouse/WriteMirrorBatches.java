@@ -3,7 +3,6 @@ package io.starflow.transforms.warehouse;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.starflow.schemas.ChangeRecord;
-import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.compact.CompactedRow;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
@@ -13,7 +12,10 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -82,31 +84,40 @@ public final class WriteMirrorBatches
   }
 
   private static final class WriteFn extends DoFn<KV<String, List<CompactedRow>>, String> {
-    private final Warehouse warehouse;
+    private static final String WRITTEN_BATCHES = "writtenBatches";
+
+    /**
+     * Batches written for this shard. Keeping state per shard makes every runner write a shard's
+     * batches one at a time, so a key is never in two concurrent transactions.
+     */
+    @StateId(WRITTEN_BATCHES)
+    private final StateSpec<ValueState<Long>> writtenBatchesSpec =
+        StateSpecs.value(VarLongCoder.of());
+
+    private final CountingWriter writer;
     private final BadRecordRouter router;
-    private final Counter applied = StarflowMetrics.counter(StarflowMetrics.APPLIED);
-    private final Counter changed = StarflowMetrics.counter(StarflowMetrics.CHANGED);
-    private final Counter stale = StarflowMetrics.counter(StarflowMetrics.STALE);
-    private final Counter failed = StarflowMetrics.counter(StarflowMetrics.APPLY_FAILED);
-    private transient MirrorWriter writer;
 
     WriteFn(Warehouse warehouse, BadRecordRouter router) {
-      this.warehouse = warehouse;
+      this.writer = new CountingWriter(warehouse);
       this.router = router;
     }
 
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
-      builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+      builder.add(
+          DisplayData.item("warehouse", writer.warehouse().displayUrl()).withLabel("Warehouse"));
     }
 
     @Setup
     public void setup() throws SQLException {
-      writer = MirrorWriter.open(warehouse);
+      writer.open();
     }
 
     @ProcessElement
-    public void process(@Element KV<String, List<CompactedRow>> batch, MultiOutputReceiver out)
+    public void process(
+        @Element KV<String, List<CompactedRow>> batch,
+        @StateId(WRITTEN_BATCHES) ValueState<Long> writtenBatches,
+        MultiOutputReceiver out)
         throws Exception {
       List<ChangeRecord> records = new ArrayList<>(batch.getValue().size());
       Map<ChangeRecord, CompactedRow> rows = new IdentityHashMap<>();
@@ -115,19 +126,11 @@ public final class WriteMirrorBatches
         rows.put(row.record(), row);
       }
       MirrorWriter.Result result = writer.write(records);
-      applied.inc(result.applied);
-      changed.inc(result.changed);
-      stale.inc(result.applied - result.changed);
       for (MirrorWriter.Rejected rejected : result.rejected) {
-        failed.inc();
         CompactedRow row = rows.remove(rejected.record);
         router.route(
             out,
-            FailedRecord.of(
-                ApplyToMirror.STAGE,
-                "mirror table " + rejected.record.table() + ", key " + rejected.record.key(),
-                ChangeRecordJson.render(rejected.record),
-                row.origins()),
+            CountingWriter.deadLetter(rejected, row.origins()),
             FailedRecord.coder(),
             null,
             rejected.reason);
@@ -135,13 +138,13 @@ public final class WriteMirrorBatches
       for (CompactedRow row : rows.values()) {
         row.origins().forEach(origin -> out.get(WRITTEN).output(origin));
       }
+      Long written = writtenBatches.read();
+      writtenBatches.write(written == null ? 1 : written + 1);
     }
 
     @Teardown
     public void teardown() throws SQLException {
-      if (writer != null) {
-        writer.close();
-      }
+      writer.close();
     }
   }
 }

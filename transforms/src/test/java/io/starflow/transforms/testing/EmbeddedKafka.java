@@ -72,6 +72,9 @@ public final class EmbeddedKafka extends ExternalResource implements AutoCloseab
     config.put("group.initial.rebalance.delay.ms", "0");
     config.put("auto.create.topics.enable", "false");
     config.put("log.flush.interval.messages", "1");
+    // Tests send records stamped with past commit times: time-based retention would delete them.
+    config.put("log.retention.ms", "-1");
+    config.put("log.retention.check.interval.ms", "3600000");
     Path configFile = directory.resolve("server.properties");
     try (var out = Files.newBufferedWriter(configFile)) {
       config.store(out, "embedded test broker");
