@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -100,6 +101,7 @@ public final class CommitOffsets
     private static final String NEXT = "next";
     private static final String HANDLED = "handled";
     private static final String RECHECK = "recheck";
+    private static final String RECHECK_SET = "recheckSet";
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(2);
     private static final org.joda.time.Duration RECHECK_AFTER =
         org.joda.time.Duration.standardSeconds(5);
@@ -116,6 +118,11 @@ public final class CommitOffsets
     /** Looks again for offsets that hold no record when progress has stopped. */
     @TimerId(RECHECK)
     private final TimerSpec recheckSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    /** Whether the recheck timer is set: it is set once, not pushed back by every record. */
+    @StateId(RECHECK_SET)
+    private final StateSpec<ValueState<Boolean>> recheckSetSpec =
+        StateSpecs.value(BooleanCoder.of());
 
     private final String bootstrapServers;
     private final String groupId;
@@ -139,18 +146,19 @@ public final class CommitOffsets
         @Element KV<String, Long> handledOffset,
         @StateId(NEXT) ValueState<Long> next,
         @StateId(HANDLED) ValueState<List<Long>> handled,
+        @StateId(RECHECK_SET) ValueState<Boolean> recheckSet,
         @TimerId(RECHECK) Timer recheck,
         OutputReceiver<KV<String, Long>> out) {
       TopicPartition partition = partitionOf(handledOffset.getKey());
       long from = next.read() != null ? next.read() : committed(partition);
       TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
-      boolean wasWaiting = !waiting.isEmpty();
       if (handledOffset.getValue() >= from) {
         waiting.add(handledOffset.getValue());
       }
       advance(handledOffset.getKey(), partition, from, waiting, false, next, handled, out);
-      if (!wasWaiting && !waiting.isEmpty()) {
+      if (!waiting.isEmpty() && recheckSet.read() == null) {
         recheck.offset(RECHECK_AFTER).setRelative();
+        recheckSet.write(true);
       }
     }
 
@@ -159,15 +167,20 @@ public final class CommitOffsets
         @Key String topicPartition,
         @StateId(NEXT) ValueState<Long> next,
         @StateId(HANDLED) ValueState<List<Long>> handled,
+        @StateId(RECHECK_SET) ValueState<Boolean> recheckSet,
         @TimerId(RECHECK) Timer recheck,
         OutputReceiver<KV<String, Long>> out) {
+      recheckSet.clear();
       Long from = next.read();
       if (from != null) {
         TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
         advance(
             topicPartition, partitionOf(topicPartition), from, waiting, true, next, handled, out);
-        if (!waiting.isEmpty()) {
+        // Look again only after progress: a record still in flight brings its own commit when it
+        // is handled, and a timer that always re-arms would keep a finished pipeline running.
+        if (!waiting.isEmpty() && next.read() != from) {
           recheck.offset(RECHECK_AFTER).setRelative();
+          recheckSet.write(true);
         }
       }
     }
