@@ -11,6 +11,7 @@ import io.starflow.transforms.io.CommitOffsets;
 import io.starflow.transforms.io.JsonLines;
 import io.starflow.transforms.io.KafkaOffsets;
 import io.starflow.transforms.warehouse.Mirror;
+import io.starflow.transforms.warehouse.WriteMirrorBatches;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -143,7 +144,7 @@ public final class MirrorPipeline {
                       .withShards(Math.max(1, settings.compactionShards())))
               .apply(
                   "WriteMirrorBatches",
-                  Mirror.writeBatches(settings.warehouse()).withBadRecordErrorHandler(deadLetters));
+                  writeBatches(settings).withBadRecordErrorHandler(deadLetters));
     }
     PCollection<String> handled =
         PCollectionList.of(decoded.tombstones())
@@ -179,6 +180,14 @@ public final class MirrorPipeline {
             changes.apply(
                 "KeepTimeRange", ParDo.of(new KeepTimeRangeFn(settings.from(), settings.to())));
       }
+      if (settings.history()) {
+        changes.apply(
+            "ApplyToHistory",
+            Mirror.applyHistoryTo(settings.warehouse())
+                .withShards(settings.shards())
+                .withBatchSize(settings.batchSize())
+                .withBadRecordErrorHandler(deadLetters));
+      }
       return changes
           .apply(
               "CompactByKey", Compaction.latestByPosition().withShards(settings.compactionShards()))
@@ -189,6 +198,11 @@ public final class MirrorPipeline {
                   .withBatchSize(settings.batchSize())
                   .withBadRecordErrorHandler(deadLetters));
     }
+  }
+
+  private static WriteMirrorBatches writeBatches(MirrorSettings settings) {
+    WriteMirrorBatches write = Mirror.writeBatches(settings.warehouse());
+    return settings.history() ? write.withHistory() : write;
   }
 
   /** Keeps changes committed in {@code [from, to)}; counts the others as outside the range. */

@@ -32,6 +32,9 @@ public abstract class MirrorSettings implements Serializable {
   /** Compaction groups per table; 0 combines per row. */
   public abstract int compactionShards();
 
+  /** Whether every version also goes to the history tables ({@code <table>_history}). */
+  public abstract boolean history();
+
   /** A backfill keeps only changes committed at or after this time, when set. */
   public abstract @Nullable Instant from();
 
@@ -44,7 +47,8 @@ public abstract class MirrorSettings implements Serializable {
     return new AutoValue_MirrorSettings.Builder()
         .setShards(ApplyToMirror.DEFAULT_SHARDS)
         .setBatchSize(ApplyToMirror.DEFAULT_BATCH_SIZE)
-        .setCompactionShards(DEFAULT_COMPACTION_SHARDS);
+        .setCompactionShards(DEFAULT_COMPACTION_SHARDS)
+        .setHistory(true);
   }
 
   /** Settings from pipeline options, checked. */
@@ -77,6 +81,8 @@ public abstract class MirrorSettings implements Serializable {
     public abstract Builder setBatchSize(int batchSize);
 
     public abstract Builder setCompactionShards(int shards);
+
+    public abstract Builder setHistory(boolean history);
 
     public abstract Builder setFrom(@Nullable Instant from);
 

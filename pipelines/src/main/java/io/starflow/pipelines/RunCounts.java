@@ -98,6 +98,11 @@ public final class RunCounts {
     return get(STALE);
   }
 
+  /** Versions added to history tables. */
+  public long historyAdded() {
+    return get(StarflowMetrics.HISTORY_ADDED);
+  }
+
   /** Changes skipped by a backfill because they fall outside its time range. */
   public long outsideRange() {
     return get(StarflowMetrics.OUTSIDE_RANGE);

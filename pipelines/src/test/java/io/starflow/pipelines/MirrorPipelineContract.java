@@ -70,8 +70,35 @@ public abstract class MirrorPipelineContract {
     for (String table : RetailCdc.TABLES) {
       rows.add("== " + table);
       rows.addAll(Tables.dump(warehouse, table));
+      rows.add("== " + table + "_history");
+      rows.addAll(Tables.dump(warehouse, table + "_history"));
     }
     return rows;
+  }
+
+  /** Every change is one history row, and the current rows are exactly the mirror's live rows. */
+  private static void assertHistoryMatches(Warehouse warehouse, RetailCdc.Dataset dataset)
+      throws SQLException {
+    long versions = 0;
+    for (String table : RetailCdc.TABLES) {
+      versions += Tables.count(warehouse, "SELECT count(*) FROM " + table + "_history");
+      assertThat(
+          table + " current rows",
+          Tables.count(warehouse, "SELECT count(*) FROM " + table + "_history WHERE is_current"),
+          equalTo(
+              Tables.count(warehouse, "SELECT count(*) FROM " + table + " WHERE NOT _deleted")));
+      assertThat(
+          table + " keys with more than one current row",
+          Tables.count(
+              warehouse,
+              "SELECT count(*) FROM (SELECT count(*) FROM "
+                  + table
+                  + "_history WHERE is_current GROUP BY "
+                  + (table.equals("order_lines") ? "order_id, line_no" : "id")
+                  + " HAVING count(*) > 1) x"),
+          equalTo(0L));
+    }
+    assertThat(versions, equalTo(dataset.changeEvents));
   }
 
   private static List<String> allLines(RetailCdc.Dataset dataset) {
@@ -87,6 +114,8 @@ public abstract class MirrorPipelineContract {
     RunCounts counts = mirror(warehouse, dataset.writeTo(folder.newFolder().toPath()));
 
     assertThat(MirrorCheck.differences(warehouse, dataset), empty());
+    assertHistoryMatches(warehouse, dataset);
+    assertThat(counts.historyAdded(), equalTo(dataset.changeEvents));
     assertThat(counts.read(), equalTo(dataset.lines()));
     assertThat(counts.tombstones(), equalTo(dataset.tombstones));
     assertThat(counts.deadLettered(), equalTo(dataset.malformed));

@@ -51,6 +51,12 @@ public final class StarflowMetrics {
   /** Change records outside a backfill's time range, skipped. */
   public static final String OUTSIDE_RANGE = "outside_time_range";
 
+  /** Versions added to history tables (redeliveries of versions already there add none). */
+  public static final String HISTORY_ADDED = "history_versions_added";
+
+  /** Versions a history table could not hold (a value that does not fit), dead-lettered. */
+  public static final String HISTORY_FAILED = "history_dead_lettered";
+
   /** Kafka offset commits made after records were handled. */
   public static final String OFFSET_COMMITS = "offset_commits";
 

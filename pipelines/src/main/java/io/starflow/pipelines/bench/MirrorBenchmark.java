@@ -146,8 +146,11 @@ public final class MirrorBenchmark {
     return files;
   }
 
-  /** The mirror pipeline on the DirectRunner, as {@code starflow mirror} runs it. */
-  public static Result runPipeline(Path directory, Warehouse warehouse) {
+  /**
+   * The mirror pipeline on the DirectRunner, as {@code starflow mirror} runs it; with {@code
+   * history}, every version also goes to the history tables.
+   */
+  public static Result runPipeline(Path directory, Warehouse warehouse, boolean history) {
     PipelineOptions options =
         PipelineOptionsFactory.fromArgs(
                 "--runner=DirectRunner",
@@ -157,7 +160,11 @@ public final class MirrorBenchmark {
     Pipeline pipeline = Pipeline.create(options);
     MirrorPipeline.build(
         pipeline,
-        MirrorSettings.builder().setWarehouse(warehouse).setKeys(KeyColumns.of("id")).build(),
+        MirrorSettings.builder()
+            .setWarehouse(warehouse)
+            .setKeys(KeyColumns.of("id"))
+            .setHistory(history)
+            .build(),
         directory.resolve("accounts-*.jsonl").toString());
     try (HeapWatch heap = HeapWatch.start()) {
       long start = System.nanoTime();

@@ -81,17 +81,23 @@ final class BenchCommand implements Callable<Integer> {
     MirrorBenchmark.generate(warmUpEvents, Math.max(1, keys / 10), warmUp);
     out.printf("Warming up both paths on %,d events...%n%n", warmUpEvents);
     out.flush();
-    MirrorBenchmark.runPipeline(warmUp, duckDb(work, "warm-pipeline"));
+    MirrorBenchmark.runPipeline(warmUp, duckDb(work, "warm-pipeline"), false);
     MirrorBenchmark.runPlainJava(warmUp, duckDb(work, "warm-plain"));
 
-    out.println("Mirror pipeline, DirectRunner -> DuckDB ...");
+    out.println("Mirror pipeline, DirectRunner -> DuckDB (mirror tables only) ...");
     out.flush();
-    MirrorBenchmark.Result pipeline = MirrorBenchmark.runPipeline(input, duckDb(work, "pipeline"));
+    MirrorBenchmark.Result pipeline =
+        MirrorBenchmark.runPipeline(input, duckDb(work, "pipeline"), false);
     print(out, "pipeline", pipeline);
     out.println("Plain Java, one thread, same decode + compact + write -> DuckDB ...");
     out.flush();
     MirrorBenchmark.Result plain = MirrorBenchmark.runPlainJava(input, duckDb(work, "plain"));
     print(out, "plain Java", plain);
+    out.println("Mirror pipeline with history: every version also to accounts_history ...");
+    out.flush();
+    MirrorBenchmark.Result withHistory =
+        MirrorBenchmark.runPipeline(input, duckDb(work, "history"), true);
+    print(out, "+ history", withHistory);
     out.println();
     out.printf(
         "pipeline / plain Java: %.2f  (%,.0f vs %,.0f events/s)%n",

@@ -268,6 +268,11 @@ final class MirrorRun {
         c.deadLettered(),
         c.get(StarflowMetrics.DECODE_FAILED),
         c.get(StarflowMetrics.APPLY_FAILED));
+    if (c.historyAdded() > 0 || c.get(StarflowMetrics.HISTORY_FAILED) > 0) {
+      out.printf(
+          "  %-22s %,12d   (every version, in <table>_history; %,d dead-lettered there)%n",
+          "history versions added", c.historyAdded(), c.get(StarflowMetrics.HISTORY_FAILED));
+    }
     if (c.outsideRange() > 0) {
       out.printf(
           "  %-22s %,12d   (committed outside the backfill's range)%n",

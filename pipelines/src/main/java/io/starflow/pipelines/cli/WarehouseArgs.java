@@ -31,6 +31,12 @@ final class WarehouseArgs {
       description = "Rows per warehouse transaction (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(
+      names = "--no-history",
+      description =
+          "Keep only the mirror tables; by default every version also goes to <table>_history.")
+  boolean noHistory;
+
   Warehouse warehouse() {
     return Warehouse.at(url);
   }
@@ -43,6 +49,7 @@ final class WarehouseArgs {
         .setTable(table)
         .setShards(shards)
         .setBatchSize(batchSize)
+        .setHistory(!noHistory)
         .build();
   }
 }

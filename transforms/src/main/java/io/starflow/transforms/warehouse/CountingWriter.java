@@ -18,6 +18,8 @@ final class CountingWriter implements Serializable {
   private final Counter changed = StarflowMetrics.counter(StarflowMetrics.CHANGED);
   private final Counter stale = StarflowMetrics.counter(StarflowMetrics.STALE);
   private final Counter failed = StarflowMetrics.counter(StarflowMetrics.APPLY_FAILED);
+  private final Counter historyAdded = StarflowMetrics.counter(StarflowMetrics.HISTORY_ADDED);
+  private final Counter historyFailed = StarflowMetrics.counter(StarflowMetrics.HISTORY_FAILED);
   private transient MirrorWriter writer;
 
   CountingWriter(Warehouse warehouse) {
@@ -40,6 +42,30 @@ final class CountingWriter implements Serializable {
     failed.inc(result.rejected.size());
     return result;
   }
+
+  MirrorWriter.HistoryResult writeHistory(List<ChangeRecord> versions) throws SQLException {
+    MirrorWriter.HistoryResult result = writer.writeHistory(versions);
+    historyAdded.inc(result.added);
+    historyFailed.inc(result.rejected.size());
+    return result;
+  }
+
+  /** The dead letter of a version its history table refused. */
+  static FailedRecord historyDeadLetter(MirrorWriter.Rejected rejected) {
+    return FailedRecord.of(
+        HISTORY_STAGE,
+        "history table "
+            + SqlDialect.historyTable(rejected.record.table())
+            + ", key "
+            + rejected.record.key()
+            + ", position "
+            + rejected.record.position().encoded(),
+        ChangeRecordJson.render(rejected.record),
+        List.of());
+  }
+
+  /** The stage named in dead letters of versions a history table cannot hold. */
+  static final String HISTORY_STAGE = "history";
 
   /** The dead letter of a refused row, completing the handling of {@code covers}. */
   static FailedRecord deadLetter(MirrorWriter.Rejected rejected, List<String> covers) {

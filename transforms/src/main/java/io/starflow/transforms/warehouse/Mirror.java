@@ -16,4 +16,12 @@ public final class Mirror {
   public static WriteMirrorBatches writeBatches(Warehouse warehouse) {
     return WriteMirrorBatches.create(warehouse);
   }
+
+  /**
+   * Adds every version of every row to history tables in {@code warehouse}; see {@link
+   * ApplyToHistory}.
+   */
+  public static ApplyToHistory applyHistoryTo(Warehouse warehouse) {
+    return ApplyToHistory.create(warehouse);
+  }
 }

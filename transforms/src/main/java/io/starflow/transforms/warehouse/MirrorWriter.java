@@ -124,7 +124,10 @@ public final class MirrorWriter implements AutoCloseable {
       }
       if (!rows.isEmpty()) {
         applied += rows.size();
-        changed += applyWithRetries(entry.getKey(), layout, rows, unavailable);
+        String table = entry.getKey();
+        changed +=
+            applyWithRetries(
+                table, layout, rows, stage -> upsertMirror(table, layout, stage, unavailable));
       }
     }
     return new Result(applied, changed, rejected);
@@ -159,14 +162,28 @@ public final class MirrorWriter implements AutoCloseable {
     return row;
   }
 
-  private long applyWithRetries(
-      String table, Layout layout, List<Object[]> rows, Set<String> unavailable)
+  /** Statements run on a batch once its rows are staged, in the batch's transaction. */
+  private interface StagedWork {
+    long run(String stage) throws SQLException;
+  }
+
+  /** Stages {@code rows}, runs {@code work} and commits; again if the failure was transient. */
+  private long applyWithRetries(String table, Layout layout, List<Object[]> rows, StagedWork work)
       throws SQLException {
     for (int attempt = 1; ; attempt++) {
       Lock lock = WarehouseLocks.forWrites(warehouse);
       lock.lock();
       try {
-        return apply(table, layout, rows, unavailable);
+        String stage = stageFor(table, layout);
+        try (SqlDialect.StageWriter writer =
+            dialect.openStage(connection, stage, stageColumns(layout))) {
+          for (Object[] row : rows) {
+            writer.append(row);
+          }
+        }
+        long done = work.run(stage);
+        connection.commit();
+        return done;
       } catch (SQLException e) {
         connection.rollback();
         if (!dialect.isRetryable(e) || attempt >= MAX_ATTEMPTS) {
@@ -180,15 +197,9 @@ public final class MirrorWriter implements AutoCloseable {
     }
   }
 
-  private long apply(String table, Layout layout, List<Object[]> rows, Set<String> unavailable)
+  /** The guarded upsert of staged rows into the mirror table. */
+  private long upsertMirror(String table, Layout layout, String stage, Set<String> unavailable)
       throws SQLException {
-    String stage = stageFor(table, layout);
-    List<TableColumn> stageColumns = stageColumns(layout);
-    try (SqlDialect.StageWriter writer = dialect.openStage(connection, stage, stageColumns)) {
-      for (Object[] row : rows) {
-        writer.append(row);
-      }
-    }
     for (String column : unavailable) {
       try (PreparedStatement fill =
           connection.prepareStatement(dialect.fillUnavailable(table, stage, layout.keys, column))) {
@@ -196,13 +207,97 @@ public final class MirrorWriter implements AutoCloseable {
         fill.executeUpdate();
       }
     }
-    long changed;
     try (Statement merge = connection.createStatement()) {
-      changed =
-          merge.executeUpdate(dialect.mergeFromStage(table, stage, layout.keys, layout.columns));
+      return merge.executeUpdate(dialect.mergeFromStage(table, stage, layout.keys, layout.columns));
     }
-    connection.commit();
-    return changed;
+  }
+
+  /**
+   * Adds staged versions to the history and rebuilds the history of their keys: values of columns a
+   * version left out, then validity intervals.
+   */
+  private long appendHistory(String table, Layout layout, String stage) throws SQLException {
+    long added;
+    try (Statement insert = connection.createStatement()) {
+      added =
+          insert.executeUpdate(
+              dialect.insertHistoryFromStage(table, stage, layout.keys, layout.columns));
+    }
+    Set<String> unavailable = new LinkedHashSet<>();
+    try (Statement query = connection.createStatement();
+        ResultSet rs =
+            query.executeQuery(dialect.unavailableInHistory(table, stage, layout.keys))) {
+      while (rs.next()) {
+        for (String name : rs.getString(1).split(",")) {
+          if (!name.isEmpty() && layout.byName.containsKey(name)) {
+            unavailable.add(name);
+          }
+        }
+      }
+    }
+    for (String column : unavailable) {
+      try (PreparedStatement fill =
+          connection.prepareStatement(
+              dialect.fillHistoryUnavailable(table, stage, layout.keys, column))) {
+        fill.setString(1, "," + column + ",");
+        fill.setString(2, "," + column + ",");
+        fill.executeUpdate();
+      }
+    }
+    try (Statement recompute = connection.createStatement()) {
+      recompute.executeUpdate(dialect.recomputeHistoryIntervals(table, stage, layout.keys));
+    }
+    return added;
+  }
+
+  /**
+   * Adds {@code versions} to the history tables ({@code <table>_history}), one transaction per
+   * table: every distinct version (by key and position) once, deletions as rows that close the
+   * version before them, and the validity intervals of the keys touched recomputed from the order
+   * of their versions. Returns the versions added; versions already there add nothing.
+   */
+  public HistoryResult writeHistory(List<ChangeRecord> versions) throws SQLException {
+    Map<String, Map<String, ChangeRecord>> byTable = new LinkedHashMap<>();
+    for (ChangeRecord version : versions) {
+      byTable
+          .computeIfAbsent(version.table(), t -> new LinkedHashMap<>())
+          .merge(
+              version.key() + '\u0000' + version.position().encoded(), version, RecordOrder::newer);
+    }
+    long added = 0;
+    List<Rejected> rejected = new ArrayList<>();
+    for (Map.Entry<String, Map<String, ChangeRecord>> entry : byTable.entrySet()) {
+      List<ChangeRecord> records = new ArrayList<>(entry.getValue().values());
+      Layout layout = ensureTable(entry.getKey(), records);
+      List<Object[]> rows = new ArrayList<>(records.size());
+      for (ChangeRecord record : records) {
+        try {
+          rows.add(stageRow(layout, record, new LinkedHashSet<>()));
+        } catch (Coercion.DoesNotFitException e) {
+          rejected.add(new Rejected(record, e.getMessage()));
+        }
+      }
+      if (!rows.isEmpty()) {
+        String table = entry.getKey();
+        added +=
+            applyWithRetries(table, layout, rows, stage -> appendHistory(table, layout, stage));
+      }
+    }
+    return new HistoryResult(added, rejected);
+  }
+
+  /** What one history write did. */
+  public static final class HistoryResult {
+    /** Versions added; versions already in the history add none. */
+    public final long added;
+
+    /** Versions a history column cannot hold, each with its reason. */
+    public final List<Rejected> rejected;
+
+    HistoryResult(long added, List<Rejected> rejected) {
+      this.added = added;
+      this.rejected = rejected;
+    }
   }
 
   private void clearStage(String table) throws SQLException {
@@ -281,6 +376,13 @@ public final class MirrorWriter implements AutoCloseable {
       }
       connection.commit();
       layout = readLayout(table);
+      if (layout != null) {
+        Layout source = withoutMetadata(layout);
+        execute(dialect.createHistoryTable(table, source.keys, source.columns));
+        for (TableColumn column : source.columns) {
+          execute(dialect.addColumn(SqlDialect.historyTable(table), column));
+        }
+      }
       connection.commit();
     } catch (SQLException e) {
       connection.rollback();

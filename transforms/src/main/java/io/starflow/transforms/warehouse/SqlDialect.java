@@ -232,6 +232,212 @@ public abstract class SqlDialect implements Serializable {
         + quote(Identifiers.POSITION);
   }
 
+  /** The history table of {@code table}: one row per version, with its validity interval. */
+  public static String historyTable(String table) {
+    String name = table + HISTORY_SUFFIX;
+    if (!Identifiers.isValid(name)) {
+      throw new IllegalArgumentException(
+          "table name '" + table + "' is too long for its history table '" + name + "'");
+    }
+    return name;
+  }
+
+  static final String HISTORY_SUFFIX = "_history";
+  static final String VALID_FROM = "valid_from";
+  static final String VALID_TO = "valid_to";
+  static final String IS_CURRENT = "is_current";
+
+  /**
+   * A history table: the source's columns, {@code _position}, {@code _deleted} (a row that marks a
+   * deletion), {@code _op}, {@code valid_from} (commit time), {@code valid_to} (the next version's
+   * valid_from, null while current), {@code is_current}, and {@code _unavailable} (the columns this
+   * version did not carry, filled from the version before it).
+   */
+  public String createHistoryTable(String table, List<String> keys, List<TableColumn> columns) {
+    List<String> definitions = new ArrayList<>();
+    for (TableColumn column : columns) {
+      definitions.add(
+          quote(column.name())
+              + " "
+              + sqlType(column.type())
+              + (keys.contains(column.name()) ? " NOT NULL" : ""));
+    }
+    definitions.add(quote(Identifiers.POSITION) + " " + positionType() + " NOT NULL");
+    definitions.add(quote(Identifiers.DELETED) + " BOOLEAN NOT NULL");
+    definitions.add(quote(Identifiers.OP) + " " + textType() + " NOT NULL");
+    definitions.add(quote(VALID_FROM) + " TIMESTAMPTZ NOT NULL");
+    definitions.add(quote(VALID_TO) + " TIMESTAMPTZ");
+    definitions.add(quote(IS_CURRENT) + " BOOLEAN NOT NULL");
+    definitions.add(quote(UNAVAILABLE) + " " + textType());
+    List<String> primaryKey = new ArrayList<>(keys);
+    primaryKey.add(Identifiers.POSITION);
+    definitions.add("PRIMARY KEY (" + quoted(primaryKey) + ")");
+    return "CREATE TABLE IF NOT EXISTS "
+        + quote(historyTable(table))
+        + " (\n  "
+        + String.join(",\n  ", definitions)
+        + "\n)";
+  }
+
+  /** Adds the staged versions to the history; a version already there is left alone. */
+  String insertHistoryFromStage(
+      String table, String stage, List<String> keys, List<TableColumn> columns) {
+    List<String> names = new ArrayList<>();
+    columns.forEach(c -> names.add(c.name()));
+    names.add(Identifiers.POSITION);
+    names.add(Identifiers.DELETED);
+    names.add(Identifiers.OP);
+    String selected =
+        quoted(names)
+            + ", "
+            + quote(Identifiers.EVENT_TIME)
+            + ", NULL, false, "
+            + quote(UNAVAILABLE);
+    List<String> inserted = new ArrayList<>(names);
+    inserted.addAll(List.of(VALID_FROM, VALID_TO, IS_CURRENT, UNAVAILABLE));
+    List<String> primaryKey = new ArrayList<>(keys);
+    primaryKey.add(Identifiers.POSITION);
+    return "INSERT INTO "
+        + quote(historyTable(table))
+        + " ("
+        + quoted(inserted)
+        + ") SELECT "
+        + selected
+        + " FROM "
+        + quote(stage)
+        + " ON CONFLICT ("
+        + quoted(primaryKey)
+        + ") DO NOTHING";
+  }
+
+  /** The distinct {@code _unavailable} lists in the history of the keys in the stage. */
+  String unavailableInHistory(String table, String stage, List<String> keys) {
+    return "SELECT DISTINCT "
+        + quote(UNAVAILABLE)
+        + " FROM "
+        + quote(historyTable(table))
+        + " AS t WHERE "
+        + quote(UNAVAILABLE)
+        + " IS NOT NULL AND "
+        + touched("t", stage, keys);
+  }
+
+  /** Rows of the history of the keys in the stage. */
+  private String touched(String historyAlias, String stage, List<String> keys) {
+    return "EXISTS (SELECT 1 FROM "
+        + quote(stage)
+        + " s WHERE "
+        + keys.stream()
+            .map(k -> "s." + quote(k) + " = " + historyAlias + "." + quote(k))
+            .collect(Collectors.joining(" AND "))
+        + ")";
+  }
+
+  /**
+   * Gives every version of {@code column} it did not carry the value of the newest version before
+   * it that did (or that deleted the row, after which there is none), for the keys in the stage.
+   */
+  String fillHistoryUnavailable(String table, String stage, List<String> keys, String column) {
+    String history = quote(historyTable(table));
+    String partition = quoted(keys);
+    String keysMatch =
+        keys.stream()
+            .map(k -> "h." + quote(k) + " = f." + quote(k))
+            .collect(Collectors.joining(" AND "));
+    String carried =
+        "CASE WHEN "
+            + quote(Identifiers.DELETED)
+            + " OR "
+            + quote(UNAVAILABLE)
+            + " IS NULL OR strpos("
+            + quote(UNAVAILABLE)
+            + ", ?) = 0 THEN 1 ELSE 0 END";
+    return "UPDATE "
+        + history
+        + " AS h SET "
+        + quote(column)
+        + " = f.filled FROM (SELECT "
+        + partition
+        + ", "
+        + quote(Identifiers.POSITION)
+        + ", FIRST_VALUE("
+        + quote(column)
+        + ") OVER (PARTITION BY "
+        + partition
+        + ", grp ORDER BY "
+        + quote(Identifiers.POSITION)
+        + ") AS filled FROM (SELECT *, SUM("
+        + carried
+        + ") OVER (PARTITION BY "
+        + partition
+        + " ORDER BY "
+        + quote(Identifiers.POSITION)
+        + " ROWS UNBOUNDED PRECEDING) AS grp FROM "
+        + history
+        + " AS t WHERE "
+        + touched("t", stage, keys)
+        + ") g) f WHERE "
+        + keysMatch
+        + " AND h."
+        + quote(Identifiers.POSITION)
+        + " = f."
+        + quote(Identifiers.POSITION)
+        + " AND strpos(h."
+        + quote(UNAVAILABLE)
+        + ", ?) > 0";
+  }
+
+  /**
+   * Recomputes {@code valid_to} and {@code is_current} of the keys in the stage from the order of
+   * their versions: a version is valid until the next one (a deletion included) and current when it
+   * is the last and not a deletion. A back-dated version splits the interval it falls in.
+   */
+  String recomputeHistoryIntervals(String table, String stage, List<String> keys) {
+    String history = quote(historyTable(table));
+    String partition = quoted(keys);
+    String window =
+        " OVER (PARTITION BY " + partition + " ORDER BY " + quote(Identifiers.POSITION) + ")";
+    String keysMatch =
+        keys.stream()
+            .map(k -> "h." + quote(k) + " = w." + quote(k))
+            .collect(Collectors.joining(" AND "));
+    return "UPDATE "
+        + history
+        + " AS h SET "
+        + quote(VALID_TO)
+        + " = w.next_from, "
+        + quote(IS_CURRENT)
+        + " = w.current FROM (SELECT "
+        + partition
+        + ", "
+        + quote(Identifiers.POSITION)
+        + ", LEAD("
+        + quote(VALID_FROM)
+        + ")"
+        + window
+        + " AS next_from, (LEAD("
+        + quote(Identifiers.POSITION)
+        + ")"
+        + window
+        + " IS NULL AND NOT "
+        + quote(Identifiers.DELETED)
+        + ") AS current FROM "
+        + history
+        + " AS t WHERE "
+        + touched("t", stage, keys)
+        + ") w WHERE "
+        + keysMatch
+        + " AND h."
+        + quote(Identifiers.POSITION)
+        + " = w."
+        + quote(Identifiers.POSITION)
+        + " AND (h."
+        + quote(VALID_TO)
+        + " IS DISTINCT FROM w.next_from OR h."
+        + quote(IS_CURRENT)
+        + " IS DISTINCT FROM w.current)";
+  }
+
   public String createDeadLetterTableSql() {
     String text = textType();
     return "CREATE TABLE IF NOT EXISTS "

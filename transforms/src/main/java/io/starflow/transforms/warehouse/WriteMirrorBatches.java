@@ -46,24 +46,38 @@ public final class WriteMirrorBatches
   private final Warehouse warehouse;
   private final ErrorHandler<BadRecord, ?> errorHandler;
   private final BadRecordRouter router;
+  private final boolean withHistory;
 
   private WriteMirrorBatches(
-      Warehouse warehouse, ErrorHandler<BadRecord, ?> errorHandler, BadRecordRouter router) {
+      Warehouse warehouse,
+      ErrorHandler<BadRecord, ?> errorHandler,
+      BadRecordRouter router,
+      boolean withHistory) {
     this.warehouse = warehouse;
     this.errorHandler = errorHandler;
     this.router = router;
+    this.withHistory = withHistory;
   }
 
   static WriteMirrorBatches create(Warehouse warehouse) {
     checkArgumentNotNull(warehouse, "warehouse must not be null");
     return new WriteMirrorBatches(
-        warehouse, new DefaultErrorHandler<>(), BadRecordRouter.THROWING_ROUTER);
+        warehouse, new DefaultErrorHandler<>(), BadRecordRouter.THROWING_ROUTER, false);
   }
 
   /** Sends rows the warehouse cannot hold to {@code handler} instead of failing. */
   public WriteMirrorBatches withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "withBadRecordErrorHandler(handler) called with null handler");
-    return new WriteMirrorBatches(warehouse, handler, BadRecordRouter.RECORDING_ROUTER);
+    return new WriteMirrorBatches(
+        warehouse, handler, BadRecordRouter.RECORDING_ROUTER, withHistory);
+  }
+
+  /**
+   * Also adds every version of each batch to the history tables ({@code <table>_history}), after
+   * the mirror write and before the batch's origins are reported handled.
+   */
+  public WriteMirrorBatches withHistory() {
+    return new WriteMirrorBatches(warehouse, errorHandler, router, true);
   }
 
   @Override
@@ -71,7 +85,7 @@ public final class WriteMirrorBatches
     PCollectionTuple written =
         input.apply(
             "WriteBatches",
-            ParDo.of(new WriteFn(warehouse, router))
+            ParDo.of(new WriteFn(warehouse, router, withHistory))
                 .withOutputTags(WRITTEN, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.collect(errorHandler, written);
     return written.get(WRITTEN).setCoder(StringUtf8Coder.of());
@@ -96,10 +110,12 @@ public final class WriteMirrorBatches
 
     private final CountingWriter writer;
     private final BadRecordRouter router;
+    private final boolean withHistory;
 
-    WriteFn(Warehouse warehouse, BadRecordRouter router) {
+    WriteFn(Warehouse warehouse, BadRecordRouter router, boolean withHistory) {
       this.writer = new CountingWriter(warehouse);
       this.router = router;
+      this.withHistory = withHistory;
     }
 
     @Override
@@ -134,6 +150,18 @@ public final class WriteMirrorBatches
             FailedRecord.coder(),
             null,
             rejected.reason);
+      }
+      if (withHistory) {
+        List<ChangeRecord> versions = new ArrayList<>();
+        batch.getValue().forEach(row -> versions.addAll(row.versions()));
+        for (MirrorWriter.Rejected rejected : writer.writeHistory(versions).rejected) {
+          router.route(
+              out,
+              CountingWriter.historyDeadLetter(rejected),
+              FailedRecord.coder(),
+              null,
+              rejected.reason);
+        }
       }
       for (CompactedRow row : rows.values()) {
         row.origins().forEach(origin -> out.get(WRITTEN).output(origin));

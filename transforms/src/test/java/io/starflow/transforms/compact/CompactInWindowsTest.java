@@ -14,6 +14,7 @@ import io.starflow.transforms.warehouse.Mirror;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
@@ -21,9 +22,12 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -62,11 +66,40 @@ public class CompactInWindowsTest {
         record.toBuilder().setOrigin("kafka:t/0@" + offsets[offsets.length - 1]).build(), origins);
   }
 
+  /** Each emitted row's latest version and origins (its versions are tested on their own). */
   private PCollection<CompactedRow> compact(TestStream<ChangeRecord> events) {
     return p.apply(events)
         .apply(Compaction.latestByPositionInWindows(WINDOW, LATENESS))
         .apply(Values.create())
-        .apply(Flatten.iterables());
+        .apply(Flatten.iterables())
+        .apply(
+            MapElements.into(TypeDescriptor.of(CompactedRow.class))
+                .via((CompactedRow r) -> CompactedRow.of(r.record(), r.origins())))
+        .setCoder(CompactedRow.coder());
+  }
+
+  @Test
+  public void everyDistinctVersionOfTheWindowIsKeptOldestFirst() {
+    ChangeRecord v1 = upsert("t", 1, 10, "name", "a").toBuilder().setOrigin("kafka:t/0@0").build();
+    ChangeRecord v2 = upsert("t", 1, 20, "name", "b").toBuilder().setOrigin("kafka:t/0@1").build();
+    TestStream<ChangeRecord> events =
+        stream()
+            .addElements(
+                TimestampedValue.of(v2, at(2)),
+                TimestampedValue.of(v1, at(1)),
+                TimestampedValue.of(v2, at(3)))
+            .advanceWatermarkToInfinity();
+    PCollection<List<ChangeRecord>> versions =
+        p.apply(events)
+            .apply(Compaction.latestByPositionInWindows(WINDOW, LATENESS))
+            .apply(Values.create())
+            .apply(Flatten.iterables())
+            .apply(
+                MapElements.into(TypeDescriptors.lists(TypeDescriptor.of(ChangeRecord.class)))
+                    .via(CompactedRow::versions))
+            .setCoder(ListCoder.of(ChangeRecordCoder.of()));
+    PAssert.that(versions).containsInAnyOrder(List.of(v1, v2));
+    p.run();
   }
 
   private Warehouse writeTo(TestStream<ChangeRecord> events) {
