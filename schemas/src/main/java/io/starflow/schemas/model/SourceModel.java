@@ -1,0 +1,46 @@
+package io.starflow.schemas.model;
+
+import com.google.auto.value.AutoValue;
+import io.starflow.schemas.ColumnType;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import javax.annotation.Nullable;
+
+/** A source table of the model: where its change events are and what its rows hold. */
+@AutoValue
+public abstract class SourceModel implements Serializable {
+  /** The only kind of source the model accepts so far: Debezium change events. */
+  public static final String CDC = "cdc";
+
+  /** The table name, which is also the mirror table's name. */
+  public abstract String name();
+
+  public abstract String kind();
+
+  /** A file or glob of JSON-lines change events, resolved against the model file's folder. */
+  public abstract @Nullable String location();
+
+  /** The key columns, in order; the natural key of dimensions built from this source. */
+  public abstract List<String> key();
+
+  /** Every column and its type, in the order declared. */
+  public abstract Map<String, ColumnType> columns();
+
+  public ColumnType columnType(String column) {
+    ColumnType type = columns().get(column);
+    if (type == null) {
+      throw new IllegalArgumentException("source " + name() + " has no column " + column);
+    }
+    return type;
+  }
+
+  static SourceModel of(
+      String name,
+      String kind,
+      @Nullable String location,
+      List<String> key,
+      Map<String, ColumnType> columns) {
+    return new AutoValue_SourceModel(name, kind, location, List.copyOf(key), columns);
+  }
+}
