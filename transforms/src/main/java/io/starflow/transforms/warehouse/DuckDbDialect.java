@@ -243,4 +243,27 @@ final class DuckDbDialect extends SqlDialect {
     }
     throw new AssertionError(kind);
   }
+
+  @Override
+  String hash64(String text) {
+    // DuckDB reads '0x...' as an unsigned integer; shifting by 2^63 modulo 2^64 makes it signed.
+    return "CAST((CAST(CAST(('0x' || substr(md5("
+        + text
+        + "), 1, 16)) AS UBIGINT) AS HUGEINT) + 9223372036854775808) % 18446744073709551616"
+        + " - 9223372036854775808 AS BIGINT)";
+  }
+
+  @Override
+  String byteLength(String text) {
+    return "strlen(" + text + ")";
+  }
+
+  @Override
+  String createScratchLike(String name, String table) {
+    return "CREATE OR REPLACE TEMP TABLE "
+        + quote(name)
+        + " AS SELECT * FROM "
+        + quote(table)
+        + " LIMIT 0";
+  }
 }

@@ -245,4 +245,23 @@ final class PostgresDialect extends SqlDialect {
     }
     out.append('"');
   }
+
+  @Override
+  String hash64(String text) {
+    return "('x' || substr(md5(" + text + "), 1, 16))::bit(64)::bigint";
+  }
+
+  @Override
+  String byteLength(String text) {
+    return "octet_length(" + text + ")";
+  }
+
+  @Override
+  String createScratchLike(String name, String table) {
+    return "CREATE TEMP TABLE "
+        + quote(name)
+        + " ON COMMIT DROP AS SELECT * FROM "
+        + quote(table)
+        + " LIMIT 0";
+  }
 }

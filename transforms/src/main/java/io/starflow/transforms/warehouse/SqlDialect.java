@@ -2,7 +2,6 @@ package io.starflow.transforms.warehouse;
 
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.Identifiers;
-import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -14,7 +13,7 @@ import javax.annotation.Nullable;
  * The SQL Starflow runs against one kind of warehouse, all of it in one place per dialect.
  * Identifiers are validated and quoted here; values are always bound parameters or staged.
  */
-public abstract class SqlDialect implements Serializable {
+public abstract class SqlDialect extends DdlDialect {
   /** The table dead letters land in, in every warehouse. */
   public static final String DEAD_LETTER_TABLE = "dead_letter";
 
@@ -34,66 +33,7 @@ public abstract class SqlDialect implements Serializable {
             + "': use jdbc:duckdb:FILE or jdbc:postgresql://HOST:PORT/DB?user=USER");
   }
 
-  public abstract String name();
-
   abstract void loadDriver();
-
-  /** The SQL type a column of {@code type} is created with. */
-  public String sqlType(ColumnType type) {
-    switch (type.kind()) {
-      case BOOLEAN:
-        return "BOOLEAN";
-      case SMALLINT:
-        return "SMALLINT";
-      case INTEGER:
-        return "INTEGER";
-      case BIGINT:
-        return "BIGINT";
-      case REAL:
-        return realType();
-      case DOUBLE:
-        return doubleType();
-      case DECIMAL:
-        return decimalType(type);
-      case STRING:
-        return textType();
-      case BYTES:
-        return bytesType();
-      case DATE:
-        return "DATE";
-      case TIME:
-        return "TIME";
-      case TIMESTAMP:
-        return "TIMESTAMP";
-      case TIMESTAMPTZ:
-        return "TIMESTAMPTZ";
-      case JSON:
-        return "JSON";
-      case UUID:
-        return "UUID";
-    }
-    throw new AssertionError(type);
-  }
-
-  abstract String decimalType(ColumnType type);
-
-  abstract String realType();
-
-  abstract String doubleType();
-
-  abstract String bytesType();
-
-  /** Column definitions, {@code "name" TYPE, ...}, for a table of {@code columns}. */
-  String definitions(List<TableColumn> columns) {
-    return columns.stream()
-        .map(c -> quote(c.name()) + " " + sqlType(c.type()))
-        .collect(Collectors.joining(", "));
-  }
-
-  /** The type of {@code _position}: text that sorts byte-wise. */
-  abstract String positionType();
-
-  abstract String textType();
 
   /** The column type of an existing column, from {@code information_schema.columns}. */
   abstract ColumnType columnTypeOf(
@@ -104,6 +44,18 @@ public abstract class SqlDialect implements Serializable {
 
   /** Whether a string may hold the NUL character. */
   abstract boolean allowsNulCharacter();
+
+  /**
+   * A signed 64-bit integer from the first 16 hex digits of the MD5 of the text {@code text}: the
+   * same value in every warehouse, and in Java ({@link StarKeys#hash}).
+   */
+  abstract String hash64(String text);
+
+  /** The length in UTF-8 bytes of the text {@code text}. */
+  abstract String byteLength(String text);
+
+  /** Creates an empty, connection-private copy of {@code table}'s columns, named {@code name}. */
+  abstract String createScratchLike(String name, String table);
 
   /** Takes the lock that serializes DDL across writers, for the current transaction. */
   abstract void lockForDdl(Connection connection) throws SQLException;
@@ -119,10 +71,6 @@ public abstract class SqlDialect implements Serializable {
   abstract StageWriter openStage(Connection connection, String stage, List<TableColumn> columns)
       throws SQLException;
 
-  public String quote(String identifier) {
-    return '"' + Identifiers.check("identifier", identifier) + '"';
-  }
-
   /** The columns of a mirror table that follow the source's own. */
   List<TableColumn> metadataColumns() {
     return List.of(
@@ -130,27 +78,6 @@ public abstract class SqlDialect implements Serializable {
         TableColumn.of(Identifiers.DELETED, ColumnType.BOOLEAN),
         TableColumn.of(Identifiers.OP, ColumnType.STRING),
         TableColumn.of(Identifiers.EVENT_TIME, ColumnType.TIMESTAMPTZ));
-  }
-
-  public String createMirrorTable(String table, List<String> keys, List<TableColumn> columns) {
-    List<String> definitions = new ArrayList<>();
-    for (TableColumn column : columns) {
-      definitions.add(
-          quote(column.name())
-              + " "
-              + sqlType(column.type())
-              + (keys.contains(column.name()) ? " NOT NULL" : ""));
-    }
-    definitions.add(quote(Identifiers.POSITION) + " " + positionType() + " NOT NULL");
-    definitions.add(quote(Identifiers.DELETED) + " BOOLEAN NOT NULL");
-    definitions.add(quote(Identifiers.OP) + " " + textType() + " NOT NULL");
-    definitions.add(quote(Identifiers.EVENT_TIME) + " TIMESTAMPTZ NOT NULL");
-    definitions.add("PRIMARY KEY (" + quoted(keys) + ")");
-    return "CREATE TABLE IF NOT EXISTS "
-        + quote(table)
-        + " (\n  "
-        + String.join(",\n  ", definitions)
-        + "\n)";
   }
 
   String addColumn(String table, TableColumn column) {
@@ -246,38 +173,6 @@ public abstract class SqlDialect implements Serializable {
   static final String VALID_FROM = "valid_from";
   static final String VALID_TO = "valid_to";
   static final String IS_CURRENT = "is_current";
-
-  /**
-   * A history table: the source's columns, {@code _position}, {@code _deleted} (a row that marks a
-   * deletion), {@code _op}, {@code valid_from} (commit time), {@code valid_to} (the next version's
-   * valid_from, null while current), {@code is_current}, and {@code _unavailable} (the columns this
-   * version did not carry, filled from the version before it).
-   */
-  public String createHistoryTable(String table, List<String> keys, List<TableColumn> columns) {
-    List<String> definitions = new ArrayList<>();
-    for (TableColumn column : columns) {
-      definitions.add(
-          quote(column.name())
-              + " "
-              + sqlType(column.type())
-              + (keys.contains(column.name()) ? " NOT NULL" : ""));
-    }
-    definitions.add(quote(Identifiers.POSITION) + " " + positionType() + " NOT NULL");
-    definitions.add(quote(Identifiers.DELETED) + " BOOLEAN NOT NULL");
-    definitions.add(quote(Identifiers.OP) + " " + textType() + " NOT NULL");
-    definitions.add(quote(VALID_FROM) + " TIMESTAMPTZ NOT NULL");
-    definitions.add(quote(VALID_TO) + " TIMESTAMPTZ");
-    definitions.add(quote(IS_CURRENT) + " BOOLEAN NOT NULL");
-    definitions.add(quote(UNAVAILABLE) + " " + textType());
-    List<String> primaryKey = new ArrayList<>(keys);
-    primaryKey.add(Identifiers.POSITION);
-    definitions.add("PRIMARY KEY (" + quoted(primaryKey) + ")");
-    return "CREATE TABLE IF NOT EXISTS "
-        + quote(historyTable(table))
-        + " (\n  "
-        + String.join(",\n  ", definitions)
-        + "\n)";
-  }
 
   /** Adds the staged versions to the history; a version already there is left alone. */
   String insertHistoryFromStage(
@@ -438,31 +333,11 @@ public abstract class SqlDialect implements Serializable {
         + " IS DISTINCT FROM w.current)";
   }
 
-  public String createDeadLetterTableSql() {
-    String text = textType();
-    return "CREATE TABLE IF NOT EXISTS "
-        + quote(DEAD_LETTER_TABLE)
-        + " (\n  "
-        + String.join(
-            ",\n  ",
-            quote("id") + " " + text + " PRIMARY KEY",
-            quote("stage") + " " + text + " NOT NULL",
-            quote("source") + " " + text + " NOT NULL",
-            quote("reason") + " " + text + " NOT NULL",
-            quote("raw_record") + " " + text,
-            quote("failed_at") + " TIMESTAMPTZ NOT NULL")
-        + "\n)";
-  }
-
   public String insertDeadLetterSql() {
     return "INSERT INTO "
         + quote(DEAD_LETTER_TABLE)
         + " (id, stage, source, reason, raw_record, failed_at) VALUES (?, ?, ?, ?, ?, ?)"
         + " ON CONFLICT (id) DO NOTHING";
-  }
-
-  String quoted(List<String> names) {
-    return names.stream().map(this::quote).collect(Collectors.joining(", "));
   }
 
   /** Receives staged rows, one value per stage column, already of the column's Java class. */
