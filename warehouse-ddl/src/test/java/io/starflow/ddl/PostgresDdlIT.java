@@ -1,13 +1,6 @@
 package io.starflow.ddl;
 
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.equalTo;
-
-import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
-import io.starflow.transforms.warehouse.Warehouse;
-import java.sql.Connection;
-import java.sql.Statement;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -19,11 +12,6 @@ public class PostgresDdlIT {
 
   @Test
   public void postgresDdlAppliesToARealPostgres() throws Exception {
-    Warehouse warehouse = postgres.warehouse();
-    try (Connection connection = warehouse.connect();
-        Statement statement = connection.createStatement()) {
-      statement.execute(CheckedInDdl.read(CheckedInDdl.file("postgresql", "dead_letter.sql")));
-    }
-    assertThat(Tables.count(warehouse, "SELECT count(*) FROM dead_letter"), equalTo(0L));
+    CheckedInDdl.applyAndBuild(postgres.warehouse(), "postgresql");
   }
 }

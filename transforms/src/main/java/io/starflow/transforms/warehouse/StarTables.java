@@ -18,9 +18,6 @@ import java.util.Set;
  * date dimension and facts, with their columns, and the DDL that creates them.
  */
 public final class StarTables {
-  static final String VALID_FROM = "valid_from";
-  static final String VALID_TO = "valid_to";
-  static final String IS_CURRENT = "is_current";
   static final String IS_INFERRED = "is_inferred";
   static final String IS_DELETED = "is_deleted";
 
@@ -123,11 +120,11 @@ public final class StarTables {
     }
     Set<String> notNull = new LinkedHashSet<>(List.of(dimension.surrogateKey(), IS_INFERRED));
     if (dimension.scd() == 2) {
-      columns.add(TableColumn.of(VALID_FROM, ColumnType.TIMESTAMPTZ));
-      columns.add(TableColumn.of(VALID_TO, ColumnType.TIMESTAMPTZ));
-      columns.add(TableColumn.of(IS_CURRENT, ColumnType.BOOLEAN));
-      notNull.add(VALID_FROM);
-      notNull.add(IS_CURRENT);
+      columns.add(TableColumn.of(SqlDialect.VALID_FROM, ColumnType.TIMESTAMPTZ));
+      columns.add(TableColumn.of(SqlDialect.VALID_TO, ColumnType.TIMESTAMPTZ));
+      columns.add(TableColumn.of(SqlDialect.IS_CURRENT, ColumnType.BOOLEAN));
+      notNull.add(SqlDialect.VALID_FROM);
+      notNull.add(SqlDialect.IS_CURRENT);
     } else {
       columns.add(TableColumn.of(IS_DELETED, ColumnType.BOOLEAN));
       notNull.add(IS_DELETED);
