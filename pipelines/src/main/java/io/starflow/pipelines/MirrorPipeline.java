@@ -12,6 +12,7 @@ import io.starflow.transforms.io.JsonLines;
 import io.starflow.transforms.io.KafkaOffsets;
 import io.starflow.transforms.warehouse.Mirror;
 import io.starflow.transforms.warehouse.WriteMirrorBatches;
+import java.util.List;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -83,6 +84,16 @@ public final class MirrorPipeline {
     return mirror(pipeline.apply("ReadJsonLines", JsonLines.read(input)), settings);
   }
 
+  /** Wires a mirror of several file globs (a model's sources, say) into {@code pipeline}. */
+  public static PCollection<KV<String, Long>> build(
+      Pipeline pipeline, MirrorSettings settings, List<String> inputs) {
+    PCollectionList<RawRecord> read = PCollectionList.empty(pipeline);
+    for (int i = 0; i < inputs.size(); i++) {
+      read = read.and(pipeline.apply("ReadJsonLines" + i, JsonLines.read(inputs.get(i))));
+    }
+    return mirror(read.apply("AllInputs", Flatten.pCollections()), settings);
+  }
+
   /**
    * Wires a mirror of Kafka topics into {@code pipeline}: one bounded batch, or a streaming run
    * that compacts in event-time windows and commits the group's offsets after writes. A streaming
@@ -146,6 +157,9 @@ public final class MirrorPipeline {
                   "WriteMirrorBatches",
                   writeBatches(settings).withBadRecordErrorHandler(deadLetters));
     }
+    if (settings.model() != null) {
+      written.apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
+    }
     PCollection<String> handled =
         PCollectionList.of(decoded.tombstones())
             .and(written)
@@ -181,12 +195,16 @@ public final class MirrorPipeline {
                 "KeepTimeRange", ParDo.of(new KeepTimeRangeFn(settings.from(), settings.to())));
       }
       if (settings.history()) {
-        changes.apply(
-            "ApplyToHistory",
-            Mirror.applyHistoryTo(settings.warehouse())
-                .withShards(settings.shards())
-                .withBatchSize(settings.batchSize())
-                .withBadRecordErrorHandler(deadLetters));
+        PCollection<Long> history =
+            changes.apply(
+                "ApplyToHistory",
+                Mirror.applyHistoryTo(settings.warehouse())
+                    .withShards(settings.shards())
+                    .withBatchSize(settings.batchSize())
+                    .withBadRecordErrorHandler(deadLetters));
+        if (settings.model() != null) {
+          history.apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
+        }
       }
       return changes
           .apply(

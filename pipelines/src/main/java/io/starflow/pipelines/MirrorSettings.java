@@ -3,6 +3,7 @@ package io.starflow.pipelines;
 import com.google.auto.value.AutoValue;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
+import io.starflow.schemas.model.WarehouseModel;
 import io.starflow.transforms.warehouse.ApplyToMirror;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.Serializable;
@@ -40,6 +41,9 @@ public abstract class MirrorSettings implements Serializable {
 
   /** A backfill keeps only changes committed before this time, when set. */
   public abstract @Nullable Instant to();
+
+  /** The warehouse model whose dimensions and facts are built after the writes, when set. */
+  public abstract @Nullable WarehouseModel model();
 
   public abstract Builder toBuilder();
 
@@ -88,10 +92,16 @@ public abstract class MirrorSettings implements Serializable {
 
     public abstract Builder setTo(@Nullable Instant to);
 
+    public abstract Builder setModel(@Nullable WarehouseModel model);
+
     abstract MirrorSettings autoBuild();
 
     public MirrorSettings build() {
       MirrorSettings settings = autoBuild();
+      if (settings.model() != null && !settings.history()) {
+        throw new IllegalArgumentException(
+            "a warehouse model needs history tables: its dimensions are built from them");
+      }
       if (settings.from() != null
           && settings.to() != null
           && !settings.from().isBefore(settings.to())) {

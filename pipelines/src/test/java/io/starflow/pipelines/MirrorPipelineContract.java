@@ -12,6 +12,7 @@ import io.starflow.pipelines.sample.RetailCdc;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.Tables;
+import io.starflow.transforms.warehouse.StarRefresh;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,10 +41,17 @@ public abstract class MirrorPipelineContract {
 
   private static final RetailCdc.Size SMALL = new RetailCdc.Size(150, 40, 1_200);
 
+  private static final List<String> STAR_TABLES =
+      List.of("dim_customer", "dim_product", "dim_date", "fact_order_line");
+
   /** A new, empty warehouse; each call gives a different one. */
   protected abstract Warehouse newWarehouse() throws Exception;
 
-  private RunCounts mirror(Warehouse warehouse, String input) {
+  /** Mirrors {@code input} and builds the retail star of its history. */
+  private RunCounts mirror(Warehouse warehouse, String input) throws SQLException {
+    try (Connection connection = warehouse.connect()) {
+      new StarRefresh(warehouse, RetailCdc.model()).createTables(connection);
+    }
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     MirrorPipeline.build(
         pipeline,
@@ -52,6 +60,7 @@ public abstract class MirrorPipelineContract {
             .setKeys(KeyColumns.parse(RetailCdc.KEY_SPECS))
             .setShards(3)
             .setBatchSize(500)
+            .setModel(RetailCdc.model())
             .build(),
         input);
     PipelineResult result = pipeline.run();
@@ -72,6 +81,10 @@ public abstract class MirrorPipelineContract {
       rows.addAll(Tables.dump(warehouse, table));
       rows.add("== " + table + "_history");
       rows.addAll(Tables.dump(warehouse, table + "_history"));
+    }
+    for (String table : STAR_TABLES) {
+      rows.add("== " + table);
+      rows.addAll(Tables.dump(warehouse, table));
     }
     return rows;
   }
@@ -123,6 +136,66 @@ public abstract class MirrorPipelineContract {
     assertThat(
         Tables.count(warehouse, "SELECT count(*) FROM dead_letter WHERE stage = 'decode'"),
         equalTo(dataset.malformed));
+  }
+
+  @Test
+  public void retailStarKeysEveryOrderLineToTheVersionsValidWhenItWasOrdered() throws Exception {
+    RetailCdc.Dataset dataset = RetailCdc.generate(4, SMALL);
+    Warehouse warehouse = newWarehouse();
+    mirror(warehouse, dataset.writeTo(folder.newFolder().toPath()));
+
+    assertThat(
+        "one fact per live order line",
+        Tables.count(warehouse, "SELECT count(*) FROM fact_order_line"),
+        equalTo(Tables.count(warehouse, "SELECT count(*) FROM order_lines WHERE NOT _deleted")));
+    assertThat(
+        "customers whose segment changed have several versions",
+        Tables.count(
+            warehouse,
+            "SELECT count(*) FROM (SELECT id FROM dim_customer GROUP BY id HAVING count(*) > 1) x"),
+        org.hamcrest.Matchers.greaterThan(10L));
+    assertThat(
+        "one current version per live customer",
+        Tables.count(warehouse, "SELECT count(*) FROM dim_customer WHERE is_current AND id > 0"),
+        equalTo(Tables.count(warehouse, "SELECT count(*) FROM customers WHERE NOT _deleted")));
+    // The segment at order time, read straight from the customers' history: the newest change
+    // committed at or before the order, when that change is not a deletion.
+    String asOfOrder =
+        "SELECT count(*) FROM fact_order_line f"
+            + " JOIN orders_history o ON o.id = f.order_id AND o.is_current"
+            + " JOIN dim_customer d ON d.customer_key = f.customer_key"
+            + " JOIN customers_history h ON h.id = o.customer_id AND NOT h._deleted"
+            + " AND h.valid_from <= (o.ordered_at AT TIME ZONE 'UTC')"
+            + " AND NOT EXISTS (SELECT 1 FROM customers_history n WHERE n.id = h.id"
+            + " AND n._position > h._position AND n.valid_from <= (o.ordered_at AT TIME ZONE 'UTC'))";
+    long checked = Tables.count(warehouse, asOfOrder);
+    assertThat(
+        "facts checked against the history", checked, org.hamcrest.Matchers.greaterThan(100L));
+    assertThat(
+        "facts whose customer version has another segment than the customer had then",
+        Tables.count(warehouse, asOfOrder + " WHERE d.segment IS DISTINCT FROM h.segment"),
+        equalTo(0L));
+    assertThat(
+        "facts whose product version has another price than the product had then",
+        Tables.count(
+            warehouse,
+            "SELECT count(*) FROM fact_order_line f"
+                + " JOIN orders_history o ON o.id = f.order_id AND o.is_current"
+                + " JOIN order_lines_history l ON l.order_id = f.order_id"
+                + " AND l.line_no = f.line_no AND l.is_current"
+                + " JOIN dim_product d ON d.product_key = f.product_key"
+                + " JOIN products_history h ON h.id = l.product_id AND NOT h._deleted"
+                + " AND h.valid_from <= (o.ordered_at AT TIME ZONE 'UTC')"
+                + " AND NOT EXISTS (SELECT 1 FROM products_history n WHERE n.id = h.id"
+                + " AND n._position > h._position"
+                + " AND n.valid_from <= (o.ordered_at AT TIME ZONE 'UTC'))"
+                + " WHERE d.price IS DISTINCT FROM h.price OR d.category IS DISTINCT FROM"
+                + " h.category"),
+        equalTo(0L));
+    assertThat(
+        "facts on the unknown day",
+        Tables.count(warehouse, "SELECT count(*) FROM fact_order_line WHERE date_key = 0"),
+        equalTo(0L));
   }
 
   @Test

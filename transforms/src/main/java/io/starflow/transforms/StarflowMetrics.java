@@ -63,6 +63,11 @@ public final class StarflowMetrics {
   /** Dead-letter rows written to the warehouse's dead_letter table. */
   public static final String DEAD_LETTERS_WRITTEN = "dead_letters_written";
 
+  /** Star refreshes run, and dimension and fact rows they changed. */
+  public static final String STAR_REFRESHES = "star_refreshes";
+
+  public static final String STAR_ROWS_CHANGED = "star_rows_changed";
+
   public static Counter counter(String name) {
     return Metrics.counter(NAMESPACE, name);
   }

@@ -4,6 +4,7 @@ import io.starflow.pipelines.MirrorSettings;
 import io.starflow.pipelines.sample.MirrorCheck;
 import io.starflow.pipelines.sample.RetailCdc;
 import io.starflow.schemas.KeyColumns;
+import io.starflow.schemas.model.WarehouseModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -23,8 +24,9 @@ import picocli.CommandLine.Spec;
       "Generates a sample retail database's Debezium change stream (customers, products, orders,"
           + " order_lines: a snapshot and ten days of changes, delivered with redeliveries,"
           + " out-of-order and late records, deletes, re-inserts and a few malformed records),"
-          + " mirrors it into the warehouse and checks the mirror against the source's true"
-          + " final state.",
+          + " mirrors it into the warehouse, checks the mirror against the source's true final"
+          + " state, and builds the retail star schema (dim_customer, dim_product, dim_date,"
+          + " fact_order_line) of models/retail.yaml from the history.",
       "",
       "Running it again changes nothing in the warehouse: writes are idempotent."
     })
@@ -64,7 +66,9 @@ final class DemoCommand implements Callable<Integer> {
         dataset.redeliveries,
         dataset.malformed,
         dataDir.resolve("*.jsonl"));
-    MirrorSettings settings = warehouse.settings(KeyColumns.parse(RetailCdc.KEY_SPECS), null);
+    WarehouseModel model = RetailCdc.model();
+    MirrorSettings settings =
+        RunCommand.build(warehouse.settings(KeyColumns.parse(RetailCdc.KEY_SPECS), null), model);
     MirrorRun.Outcome outcome = MirrorRun.run(settings, input, runner, dataset.lines(), out);
     List<String> differences = MirrorCheck.differences(settings.warehouse(), dataset);
     out.println();
@@ -76,6 +80,14 @@ final class DemoCommand implements Callable<Integer> {
       out.println("MIRROR CHECK FAILED: the mirror differs from the source:");
       differences.forEach(d -> out.println("  " + d));
     }
+    out.println();
+    out.println(
+        "The star schema (" + RetailCdc.MODEL_RESOURCE + "), built from the history tables:");
+    StarSummary.print(settings.warehouse(), model, out);
+    out.println();
+    out.println("Revenue by customer segment, the segment as it was when each order was placed:");
+    out.println();
+    StarSummary.query(settings.warehouse(), RetailCdc.REVENUE_BY_SEGMENT, out);
     String url = settings.warehouse().jdbcUrl();
     if (url.startsWith(DUCKDB_PREFIX)) {
       out.printf(

@@ -10,15 +10,20 @@ final class Inputs {
 
   /** Throws, naming the pattern, when no file matches it. */
   static void requireMatch(String glob) {
+    requireMatch(glob, "--input");
+  }
+
+  /** Throws, naming the pattern and {@code what} gave it, when no file matches it. */
+  static void requireMatch(String glob, String what) {
     MatchResult match;
     try {
       match = FileSystems.match(glob);
     } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "cannot read --input '" + glob + "': " + e.getMessage(), e);
+          "cannot read " + what + " '" + glob + "': " + e.getMessage(), e);
     }
     if (match.status() != MatchResult.Status.OK || matchedNothing(match)) {
-      throw new IllegalArgumentException("no file matches --input '" + glob + "'");
+      throw new IllegalArgumentException("no file matches " + what + " '" + glob + "'");
     }
   }
 

@@ -273,6 +273,14 @@ final class MirrorRun {
           "  %-22s %,12d   (every version, in <table>_history; %,d dead-lettered there)%n",
           "history versions added", c.historyAdded(), c.get(StarflowMetrics.HISTORY_FAILED));
     }
+    if (c.get(StarflowMetrics.STAR_REFRESHES) > 0) {
+      out.printf(
+          "  %-22s %,12d   (dimension and fact rows inserted, updated or deleted; %,d refresh%s)%n",
+          "star rows changed",
+          c.get(StarflowMetrics.STAR_ROWS_CHANGED),
+          c.get(StarflowMetrics.STAR_REFRESHES),
+          c.get(StarflowMetrics.STAR_REFRESHES) == 1 ? "" : "es");
+    }
     if (c.outsideRange() > 0) {
       out.printf(
           "  %-22s %,12d   (committed outside the backfill's range)%n",

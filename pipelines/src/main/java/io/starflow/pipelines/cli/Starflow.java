@@ -9,13 +9,15 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Starflow.Version.class,
     description = {
-      "Turns application event streams (Debezium CDC, ...) into warehouse tables with Apache Beam.",
+      "Turns application event streams (Debezium CDC, ...) into a star-schema warehouse with"
+          + " Apache Beam.",
       "",
       "Runs on the DirectRunner by default; --runner FlinkRunner or DataflowRunner runs the same"
           + " pipelines there."
     },
     subcommands = {
       MirrorCommand.class,
+      RunCommand.class,
       BackfillCommand.class,
       DemoCommand.class,
       BenchCommand.class,

@@ -26,7 +26,7 @@ final class WarehouseSummary {
           statement.executeQuery(
               "SELECT table_name FROM information_schema.columns"
                   + " WHERE table_schema = current_schema() AND column_name = '"
-                  + Identifiers.POSITION
+                  + Identifiers.EVENT_TIME
                   + "' ORDER BY table_name")) {
         while (rs.next()) {
           tables.add(rs.getString(1));

@@ -1,9 +1,13 @@
 package io.starflow.pipelines.sample;
 
+import io.starflow.schemas.model.ModelException;
+import io.starflow.schemas.model.WarehouseModel;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.debezium.DebeziumTable.LogPosition;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +39,37 @@ import java.util.TreeMap;
 public final class RetailCdc {
   /** Key columns of the sample tables, as {@code --key} specs. */
   public static final List<String> KEY_SPECS = List.of("id", "order_lines=order_id,line_no");
+
+  /** The sample retail star schema's model, bundled in the jar from {@code models/retail.yaml}. */
+  public static final String MODEL_RESOURCE = "models/retail.yaml";
+
+  /**
+   * The revenue of order lines by the customer's segment at the time of the order (not today's
+   * segment): the star query the README shows.
+   */
+  public static final String REVENUE_BY_SEGMENT =
+      String.join(
+          "\n",
+          "SELECT COALESCE(c.segment, '(unknown)') AS segment_at_order_time,",
+          "       count(DISTINCT f.order_id) AS orders,",
+          "       sum(f.quantity * f.unit_price) AS revenue",
+          "FROM fact_order_line f",
+          "JOIN dim_customer c ON c.customer_key = f.customer_key",
+          "GROUP BY 1",
+          "ORDER BY revenue DESC");
+
+  /** The bundled retail model (its source locations are relative to nothing and not used). */
+  public static WarehouseModel model() {
+    try (InputStream in = RetailCdc.class.getClassLoader().getResourceAsStream(MODEL_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(MODEL_RESOURCE + " is missing from the jar");
+      }
+      return WarehouseModel.read(
+          new InputStreamReader(in, StandardCharsets.UTF_8), MODEL_RESOURCE + " (bundled)", null);
+    } catch (IOException | ModelException e) {
+      throw new IllegalStateException("the bundled model " + MODEL_RESOURCE + " cannot be read", e);
+    }
+  }
 
   public static final List<String> TABLES =
       List.of("customers", "products", "orders", "order_lines");

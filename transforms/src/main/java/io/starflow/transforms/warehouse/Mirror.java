@@ -24,4 +24,13 @@ public final class Mirror {
   public static ApplyToHistory applyHistoryTo(Warehouse warehouse) {
     return ApplyToHistory.create(warehouse);
   }
+
+  /**
+   * Builds the dimensions and facts of {@code model} from the history tables once what it follows
+   * has been written; see {@link RefreshStar}.
+   */
+  public static RefreshStar refreshStar(
+      Warehouse warehouse, io.starflow.schemas.model.WarehouseModel model) {
+    return RefreshStar.create(warehouse, model);
+  }
 }

@@ -1,0 +1,49 @@
+package io.starflow.pipelines.cli;
+
+import io.starflow.schemas.KeyColumns;
+import io.starflow.schemas.model.ModelException;
+import io.starflow.schemas.model.SourceModel;
+import io.starflow.schemas.model.WarehouseModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Loading warehouse models for the command line, and what a run needs from them. */
+final class Models {
+  private Models() {}
+
+  /** Reads {@code file}; a model that cannot be used is a usage error naming file and line. */
+  static WarehouseModel read(Path file) {
+    try {
+      return WarehouseModel.read(file);
+    } catch (ModelException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  /** The key columns of every source of {@code model}. */
+  static KeyColumns keys(WarehouseModel model) {
+    List<String> specs = new ArrayList<>();
+    for (SourceModel source : model.sources().values()) {
+      specs.add(source.name() + "=" + String.join(",", source.key()));
+    }
+    return KeyColumns.parse(specs);
+  }
+
+  /** The distinct file globs of the model's sources; each must match a file. */
+  static List<String> inputs(WarehouseModel model) {
+    List<String> inputs = new ArrayList<>();
+    for (SourceModel source : model.sources().values()) {
+      if (source.location() == null) {
+        throw new IllegalArgumentException(
+            model.file() + ": source " + source.name() + " has no location to read from");
+      }
+      if (!inputs.contains(source.location())) {
+        Inputs.requireMatch(
+            source.location(), model.file() + ": the location of source " + source.name());
+        inputs.add(source.location());
+      }
+    }
+    return inputs;
+  }
+}
