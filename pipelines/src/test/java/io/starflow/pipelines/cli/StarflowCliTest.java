@@ -4,9 +4,11 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.starflow.pipelines.sample.RetailCdc;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.warehouse.Warehouse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -28,7 +30,7 @@ public class StarflowCliTest {
 
   @Test
   public void everyCommandHasHelp() {
-    for (String command : List.of("mirror", "demo", "bench")) {
+    for (String command : List.of("mirror", "run", "backfill", "demo", "bench")) {
       StarflowCli.Run run = starflow(command, "--help");
       assertThat(command, run.exitCode, equalTo(0));
       assertThat(run.out, containsString("Usage: starflow " + command));
@@ -127,5 +129,63 @@ public class StarflowCliTest {
     assertThat(run.err, run.exitCode, equalTo(0));
     assertThat(run.out, containsString("every table equals the source's final state"));
     assertThat(run.out, containsString("counts reconcile"));
+    assertThat(run.out, containsString("fact_order_line"));
+    assertThat(run.out, containsString("segment_at_order_time"));
+
+    // The same events through the model file give the same star.
+    String model =
+        new String(
+                StarflowCliTest.class
+                    .getClassLoader()
+                    .getResourceAsStream(RetailCdc.MODEL_RESOURCE)
+                    .readAllBytes(),
+                StandardCharsets.UTF_8)
+            .replace("../demo-data/", "data/");
+    Path modelFile = work.resolve("retail.yaml");
+    Files.writeString(modelFile, model);
+    StarflowCli.Run fromModel =
+        starflow(
+            "run",
+            "--model",
+            modelFile.toString(),
+            "--warehouse",
+            "jdbc:duckdb:" + work.resolve("model.duckdb"));
+    assertThat(fromModel.err, fromModel.exitCode, equalTo(0));
+    assertThat(fromModel.out, containsString("star rows changed"));
+    Warehouse demo = Warehouse.at("jdbc:duckdb:" + work.resolve("demo.duckdb"));
+    Warehouse built = Warehouse.at("jdbc:duckdb:" + work.resolve("model.duckdb"));
+    for (String table : List.of("dim_customer", "dim_product", "dim_date", "fact_order_line")) {
+      assertThat(table, Tables.dump(built, table), equalTo(Tables.dump(demo, table)));
+    }
+  }
+
+  @Test
+  public void aModelThatCannotBeUsedIsAUsageErrorNamingFileAndLine() throws Exception {
+    Path model = folder.getRoot().toPath().resolve("bad.yaml");
+    Files.writeString(
+        model,
+        String.join(
+            "\n",
+            "sources:",
+            "  users:",
+            "    kind: cdc",
+            "    location: users.jsonl",
+            "    key: [id]",
+            "    columns: {id: bigint, name: string}",
+            "dimensions:",
+            "  dim_user:",
+            "    source: users",
+            "    attributes: [name, nickname]",
+            ""));
+    StarflowCli.Run run = starflow("run", "--model", model.toString());
+    assertThat(run.exitCode, equalTo(2));
+    assertThat(
+        run.err,
+        containsString(model + ":10: dimension dim_user: attribute nickname is not a column"));
+
+    Files.writeString(model, "sources:\n  users: {kind: cdc, key: [id], columns: {id: bigint}}\n");
+    StarflowCli.Run noLocation = starflow("run", "--model", model.toString());
+    assertThat(noLocation.exitCode, equalTo(2));
+    assertThat(noLocation.err, containsString("source users has no location"));
   }
 }

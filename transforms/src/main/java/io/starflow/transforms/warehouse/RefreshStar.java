@@ -11,6 +11,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -78,8 +79,9 @@ public final class RefreshStar extends PTransform<PCollection<?>, PCollection<KV
                               AfterProcessingTime.pastFirstElementInPane().plusDelayOf(interval)))
                       .discardingFiredPanes()
                       .withAllowedLateness(Duration.ZERO))
-              .apply(
-                  "WritesSinceLast", Combine.globally(Count.<Long>combineFn()).withoutDefaults());
+              .apply("WritesSinceLast", Combine.globally(Count.<Long>combineFn()).withoutDefaults())
+              // the pane that closes the global window at the end of a run can be empty
+              .apply("OnlyAfterWrites", Filter.by((Long writes) -> writes > 0));
     }
     return signals
         .apply("Refresh", ParDo.of(new RefreshFn(warehouse, model)))
@@ -98,7 +100,8 @@ public final class RefreshStar extends PTransform<PCollection<?>, PCollection<KV
     }
 
     @ProcessElement
-    public void process(OutputReceiver<KV<String, Long>> out) throws Exception {
+    public void process(@Element Long writes, OutputReceiver<KV<String, Long>> out)
+        throws Exception {
       try (Connection connection = warehouse.connect()) {
         Map<String, Long> result = new StarRefresh(warehouse, model).refresh(connection);
         refreshes.inc();
