@@ -3,6 +3,7 @@ package io.starflow.pipelines;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 
 import io.starflow.pipelines.sample.MirrorCheck;
 import io.starflow.pipelines.sample.RetailCdc;
@@ -52,6 +53,7 @@ public class FlinkMirrorIT {
     return MirrorSettings.builder()
         .setWarehouse(warehouse)
         .setKeys(KeyColumns.parse(RetailCdc.KEY_SPECS))
+        .setModel(RetailCdc.model())
         .build();
   }
 
@@ -64,9 +66,14 @@ public class FlinkMirrorIT {
   }
 
   private static void assertSameTables(Warehouse actual, Warehouse expected) throws Exception {
-    for (String table : RetailCdc.TABLES) {
+    List<String> tables = new ArrayList<>(RetailCdc.TABLES);
+    tables.addAll(RetailCdc.model().dimensions().keySet());
+    tables.add(RetailCdc.model().dateDimension().name());
+    tables.addAll(RetailCdc.model().facts().keySet());
+    for (String table : tables) {
       assertThat(table, Tables.dump(actual, table), equalTo(Tables.dump(expected, table)));
     }
+    assertThat(Tables.count(actual, "SELECT count(*) FROM fact_order_line"), greaterThan(100L));
     assertThat(
         Tables.count(actual, "SELECT count(*) FROM dead_letter"),
         equalTo(Tables.count(expected, "SELECT count(*) FROM dead_letter")));
