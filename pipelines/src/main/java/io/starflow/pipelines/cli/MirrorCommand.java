@@ -5,7 +5,9 @@ import io.starflow.pipelines.MirrorPipeline;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
+import io.starflow.schemas.model.WarehouseModel;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,7 +36,9 @@ import picocli.CommandLine.Spec;
       "  starflow mirror --input 'cdc/*.jsonl' --key id",
       "  starflow mirror --input 'cdc/*.jsonl' --key id --key order_lines=order_id,line_no \\",
       "      --warehouse 'jdbc:postgresql://localhost:5432/analytics?user=etl'",
-      "  starflow mirror --kafka localhost:9092 --topics shop.public.customers --key id --streaming"
+      "  starflow mirror --kafka localhost:9092 --topics shop.public.customers --key id --streaming",
+      "  starflow mirror --kafka localhost:9092 --topics shop.public.customers,shop.public.orders \\",
+      "      --model models/shop.yaml --streaming"
     })
 final class MirrorCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -49,13 +53,21 @@ final class MirrorCommand implements Callable<Integer> {
 
   @Option(
       names = "--key",
-      required = true,
       paramLabel = "COL[,COL]",
       description = {
         "Natural key columns: COL[,COL] for every table, or TABLE=COL[,COL] for one table.",
         "Repeat for several tables, e.g. --key id --key order_lines=order_id,line_no"
       })
   List<String> keys;
+
+  @Option(
+      names = "--model",
+      paramLabel = "FILE",
+      description = {
+        "A warehouse model (YAML): its sources' keys replace --key, and its dimensions and facts"
+            + " are built after the writes (in a streaming run, at most every 30 s)."
+      })
+  Path modelFile;
 
   @Option(
       names = "--table",
@@ -72,7 +84,17 @@ final class MirrorCommand implements Callable<Integer> {
     if (table != null) {
       Identifiers.check("--table", table);
     }
-    MirrorSettings settings = warehouse.settings(KeyColumns.parse(keys), table);
+    if ((keys == null) == (modelFile == null)) {
+      throw new IllegalArgumentException(
+          "give the key columns with --key, or a model whose sources name them with --model");
+    }
+    MirrorSettings settings;
+    if (modelFile != null) {
+      WarehouseModel model = Models.read(modelFile);
+      settings = RunCommand.build(warehouse.settings(Models.keys(model), table), model);
+    } else {
+      settings = warehouse.settings(KeyColumns.parse(keys), table);
+    }
     PrintWriter out = spec.commandLine().getOut();
     if ((input == null) == !kafka.isSet()) {
       throw new IllegalArgumentException("give either --input files or --kafka topics");

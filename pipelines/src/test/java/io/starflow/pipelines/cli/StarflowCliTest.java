@@ -44,7 +44,7 @@ public class StarflowCliTest {
   public void mirrorWithoutKeyIsAUsageError() {
     StarflowCli.Run run = starflow("mirror", "--input", "x.jsonl");
     assertThat(run.exitCode, equalTo(2));
-    assertThat(run.err, containsString("--key"));
+    assertThat(run.err, containsString("give the key columns with --key, or a model"));
   }
 
   @Test
