@@ -68,6 +68,20 @@ public final class StarflowMetrics {
 
   public static final String STAR_ROWS_CHANGED = "star_rows_changed";
 
+  /** Domain events folded into state, and those that were not. */
+  public static final String EVENTS_APPLIED = "events_applied";
+
+  public static final String EVENTS_DUPLICATE = "events_duplicate";
+  public static final String EVENTS_CONFLICT = "events_conflict_dead_lettered";
+  public static final String EVENTS_GAP = "events_gap_dead_lettered";
+  public static final String EVENTS_REJECTED = "events_rejected_dead_lettered";
+  public static final String EVENTS_UNKNOWN_TYPE = "events_unknown_type_dead_lettered";
+
+  /** Events a point-in-time rebuild replayed, and how many a replay from the start would take. */
+  public static final String EVENTS_REPLAYED = "events_replayed";
+
+  public static final String EVENTS_FULL_REPLAY = "events_replayed_without_snapshots";
+
   public static Counter counter(String name) {
     return Metrics.counter(NAMESPACE, name);
   }

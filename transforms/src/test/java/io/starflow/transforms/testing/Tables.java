@@ -66,6 +66,38 @@ public final class Tables {
     return value;
   }
 
+  /**
+   * The rows of {@code sql}, each as its values joined by '|', in the order the query gives:
+   * instants for timestamps with time zone, plain decimals, whole numbers as longs.
+   */
+  public static List<String> rows(Warehouse warehouse, String sql) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Connection connection = warehouse.connect();
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      int columns = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<String> values = new ArrayList<>();
+        for (int i = 1; i <= columns; i++) {
+          Object value = plain(rs.getObject(i));
+          if (value instanceof java.time.OffsetDateTime) {
+            value = ((java.time.OffsetDateTime) value).toInstant();
+          } else if (value instanceof java.sql.Timestamp
+              && "timestamptz".equalsIgnoreCase(rs.getMetaData().getColumnTypeName(i))) {
+            value = ((java.sql.Timestamp) value).toInstant();
+          } else if (value instanceof java.math.BigDecimal) {
+            value = ((java.math.BigDecimal) value).toPlainString();
+          } else if (value instanceof Integer || value instanceof Short) {
+            value = ((Number) value).longValue();
+          }
+          values.add(String.valueOf(value));
+        }
+        rows.add(String.join("|", values));
+      }
+    }
+    return rows;
+  }
+
   public static long count(Warehouse warehouse, String sql) throws SQLException {
     try (Connection connection = warehouse.connect();
         Statement statement = connection.createStatement();

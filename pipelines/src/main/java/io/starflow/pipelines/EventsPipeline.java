@@ -1,0 +1,117 @@
+package io.starflow.pipelines;
+
+import io.starflow.schemas.ChangeRecord;
+import io.starflow.schemas.DomainEvent;
+import io.starflow.schemas.RawRecord;
+import io.starflow.transforms.compact.Compaction;
+import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.events.AsOf;
+import io.starflow.transforms.events.DecodeDomainEvents;
+import io.starflow.transforms.events.FoldEvents;
+import io.starflow.transforms.events.Reducer;
+import io.starflow.transforms.io.JsonLines;
+import io.starflow.transforms.warehouse.ApplyToMirror;
+import io.starflow.transforms.warehouse.Mirror;
+import io.starflow.transforms.warehouse.Warehouse;
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+
+/**
+ * Event-sourced aggregates into the warehouse: decode domain events, fold them per aggregate in
+ * version order ({@link FoldEvents}), and write the state after each event ({@code T}, {@code
+ * T_history}), the applied events, the movements and the snapshots; and point-in-time rebuilds
+ * ({@link AsOf}) into {@code fact_T_snapshot}.
+ */
+public final class EventsPipeline {
+  private EventsPipeline() {}
+
+  /** Folds JSON-lines domain events read from {@code input} (a glob). */
+  public static <S extends Serializable> void fromFiles(
+      Pipeline pipeline, Reducer<S> reducer, Warehouse warehouse, int snapshotEvery, String input) {
+    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
+        pipeline.registerBadRecordErrorHandler(DeadLetters.to(warehouse))) {
+      PCollection<RawRecord> lines = pipeline.apply("ReadJsonLines", JsonLines.read(input));
+      PCollection<DomainEvent> events =
+          lines.apply(
+              "DecodeEvents", DecodeDomainEvents.create().withBadRecordErrorHandler(deadLetters));
+      apply(events, reducer, warehouse, snapshotEvery, deadLetters);
+    }
+  }
+
+  /** Folds JSON domain events read as raw records (from Kafka, say). */
+  public static <S extends Serializable> void fromRecords(
+      PCollection<RawRecord> records, Reducer<S> reducer, Warehouse warehouse, int snapshotEvery) {
+    Pipeline pipeline = records.getPipeline();
+    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
+        pipeline.registerBadRecordErrorHandler(DeadLetters.to(warehouse))) {
+      PCollection<DomainEvent> events =
+          records.apply(
+              "DecodeEvents", DecodeDomainEvents.create().withBadRecordErrorHandler(deadLetters));
+      apply(events, reducer, warehouse, snapshotEvery, deadLetters);
+    }
+  }
+
+  /** Folds decoded domain events (from an event-store table, say). */
+  public static <S extends Serializable> void fromEvents(
+      PCollection<DomainEvent> events, Reducer<S> reducer, Warehouse warehouse, int snapshotEvery) {
+    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
+        events.getPipeline().registerBadRecordErrorHandler(DeadLetters.to(warehouse))) {
+      apply(events, reducer, warehouse, snapshotEvery, deadLetters);
+    }
+  }
+
+  private static <S extends Serializable> void apply(
+      PCollection<DomainEvent> events,
+      Reducer<S> reducer,
+      Warehouse warehouse,
+      int snapshotEvery,
+      BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    FoldEvents.Result folded =
+        events.apply(
+            "FoldEvents",
+            FoldEvents.with(reducer, warehouse)
+                .withSnapshotEvery(snapshotEvery)
+                .withBadRecordErrorHandler(deadLetters));
+    folded
+        .states()
+        .apply(
+            "ApplyToHistory",
+            Mirror.applyHistoryTo(warehouse).withBadRecordErrorHandler(deadLetters));
+    PCollectionList.of(folded.states())
+        .and(folded.records())
+        .apply("AllRows", Flatten.pCollections())
+        .apply("CompactByKey", Compaction.latestByPosition())
+        .apply(
+            "ApplyToTables",
+            Mirror.applyTo(warehouse)
+                .withShards(ApplyToMirror.DEFAULT_SHARDS)
+                .withBadRecordErrorHandler(deadLetters));
+  }
+
+  /**
+   * Rebuilds every aggregate's state as of each of {@code instants} and writes it to {@code
+   * fact_T_snapshot}.
+   */
+  public static <S extends Serializable> PCollection<ChangeRecord> asOf(
+      Pipeline pipeline,
+      Reducer<S> reducer,
+      Warehouse warehouse,
+      List<Instant> instants,
+      boolean useSnapshots) {
+    AsOf<S> asOf = AsOf.at(reducer, warehouse, instants);
+    PCollection<ChangeRecord> rows =
+        pipeline.apply("AsOf", useSnapshots ? asOf : asOf.withoutSnapshots());
+    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
+        pipeline.registerBadRecordErrorHandler(DeadLetters.to(warehouse))) {
+      rows.apply(
+          "WriteSnapshots", Mirror.applyTo(warehouse).withBadRecordErrorHandler(deadLetters));
+    }
+    return rows;
+  }
+}

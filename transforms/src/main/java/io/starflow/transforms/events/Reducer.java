@@ -1,0 +1,46 @@
+package io.starflow.transforms.events;
+
+import io.starflow.schemas.Column;
+import io.starflow.schemas.DomainEvent;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Folds an aggregate's events, in version order, into its state. Implement it for your aggregate;
+ * {@link Inventory} is the sample. Implementations must be deterministic: the same events give the
+ * same state, whether folded from the first event or from a snapshot.
+ *
+ * @param <S> the aggregate's state: immutable and serializable
+ */
+public interface Reducer<S extends Serializable> extends Serializable {
+  /** The aggregate type this reducer folds; also the name of its state table. */
+  String aggregateType();
+
+  /** The name of the column that holds the aggregate id in the warehouse (e.g. {@code sku}). */
+  String keyColumn();
+
+  /** The state before the first event. */
+  S initial(String aggregateId);
+
+  /**
+   * The state after {@code event}. Throws {@link RejectedEventException} for an event the state
+   * cannot take (it is dead-lettered with the reason; the state stays as it was and the version
+   * counts as applied).
+   */
+  S apply(S state, DomainEvent event) throws RejectedEventException;
+
+  /** The state as warehouse columns (not the key column), always the same names and types. */
+  List<Column> columns(S state);
+
+  /**
+   * The state back from the values of {@link #columns} as read from the warehouse by JDBC (numbers
+   * may come back as any {@link Number}).
+   */
+  S restore(String aggregateId, Map<String, Object> columns);
+
+  /** Columns describing what {@code event} changed, for the movement fact; none by default. */
+  default List<Column> movement(S before, S after, DomainEvent event) {
+    return List.of();
+  }
+}
