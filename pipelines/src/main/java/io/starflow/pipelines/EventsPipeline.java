@@ -3,10 +3,10 @@ package io.starflow.pipelines;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.DomainEvent;
 import io.starflow.schemas.RawRecord;
-import io.starflow.transforms.compact.Compaction;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.events.AsOf;
 import io.starflow.transforms.events.DecodeDomainEvents;
+import io.starflow.transforms.events.EventTables;
 import io.starflow.transforms.events.FoldEvents;
 import io.starflow.transforms.events.Reducer;
 import io.starflow.transforms.io.JsonLines;
@@ -72,6 +72,12 @@ public final class EventsPipeline {
       Warehouse warehouse,
       int snapshotEvery,
       BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    try {
+      new EventTables(reducer).createTables(warehouse);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(
+          "cannot create the " + reducer.aggregateType() + " tables in " + warehouse, e);
+    }
     FoldEvents.Result folded =
         events.apply(
             "FoldEvents",
@@ -86,7 +92,8 @@ public final class EventsPipeline {
     PCollectionList.of(folded.states())
         .and(folded.records())
         .apply("AllRows", Flatten.pCollections())
-        .apply("CompactByKey", Compaction.latestByPosition())
+        // no compaction: all but the state rows have a key per version, and the writes are
+        // guarded by version, so an older state never replaces a newer one
         .apply(
             "ApplyToTables",
             Mirror.applyTo(warehouse)

@@ -222,9 +222,13 @@ final class MirrorRun {
 
   /** A bar redrawn in place on a terminal; elsewhere (CI logs, a pipe) a line every few seconds. */
   private static ProgressBar progressBar(long expectedRecords) {
+    return progressBar("Mirroring", expectedRecords);
+  }
+
+  static ProgressBar progressBar(String task, long expectedRecords) {
     ProgressBarBuilder builder =
         new ProgressBarBuilder()
-            .setTaskName("Mirroring")
+            .setTaskName(task)
             .setInitialMax(expectedRecords > 0 ? expectedRecords : -1)
             .setUnit(" records", 1)
             .setStyle(ProgressBarStyle.ASCII)

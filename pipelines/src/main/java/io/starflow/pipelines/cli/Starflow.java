@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Starflow.Version.class,
     description = {
-      "Turns application event streams (Debezium CDC, ...) into a star-schema warehouse with"
+      "Turns application event streams (Debezium CDC, event-sourced aggregates) into a"
+          + " star-schema warehouse with"
           + " Apache Beam.",
       "",
       "Runs on the DirectRunner by default; --runner FlinkRunner or DataflowRunner runs the same"
@@ -18,6 +19,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       MirrorCommand.class,
       RunCommand.class,
+      EventsCommand.class,
+      AsOfCommand.class,
       BackfillCommand.class,
       DemoCommand.class,
       BenchCommand.class,

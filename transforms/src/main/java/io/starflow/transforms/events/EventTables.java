@@ -122,6 +122,41 @@ public final class EventTables implements Serializable {
     return record(snapshots(), event, true).setColumns(columns).build();
   }
 
+  /**
+   * Creates the aggregate type's tables where missing, with the column types of the reducer's
+   * initial state (so that, for one, a point-in-time rebuild finds a snapshot table even before the
+   * first snapshot).
+   */
+  public <S extends Serializable> void createTables(Warehouse warehouse) throws SQLException {
+    @SuppressWarnings("unchecked")
+    Reducer<S> typed = (Reducer<S>) reducer;
+    S initial = typed.initial("-");
+    DomainEvent sample =
+        DomainEvent.of(
+            reducer.aggregateType(), "-", 1, "-", "{}", java.time.Instant.EPOCH, "-", "-");
+    List<Column> state = typed.columns(initial);
+    SqlDialect dialect = warehouse.dialect();
+    List<String> ddl = new ArrayList<>();
+    for (ChangeRecord record :
+        List.of(
+            stateRecord(sample, state),
+            eventRecord(sample),
+            movementRecord(sample, typed.movement(initial, initial, sample)),
+            snapshotRecord(sample, state))) {
+      List<io.starflow.transforms.warehouse.TableColumn> columns = new ArrayList<>();
+      record
+          .columns()
+          .forEach(
+              c ->
+                  columns.add(io.starflow.transforms.warehouse.TableColumn.of(c.name(), c.type())));
+      ddl.add(dialect.createMirrorTable(record.table(), record.keyColumns(), columns));
+      ddl.add(dialect.createHistoryTable(record.table(), record.keyColumns(), columns));
+    }
+    try (Connection connection = warehouse.connect()) {
+      warehouse.executeDdl(connection, ddl.toArray(new String[0]));
+    }
+  }
+
   /** The latest stored state of an aggregate: its version and state columns. */
   static final class Stored {
     final long version;
@@ -213,7 +248,8 @@ public final class EventTables implements Serializable {
     return contents;
   }
 
-  private static boolean exists(Connection connection, String table) throws SQLException {
+  /** Whether {@code table} exists in the connection's current schema. */
+  public static boolean exists(Connection connection, String table) throws SQLException {
     try (PreparedStatement select =
         connection.prepareStatement(
             "SELECT 1 FROM information_schema.tables"

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -33,6 +34,7 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -40,7 +42,6 @@ import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.DefaultErrorHandler;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -82,6 +83,12 @@ public final class FoldEvents<S extends Serializable>
   public static final int DEFAULT_SNAPSHOT_EVERY = 100;
   public static final int DEFAULT_MAX_HELD = 10_000;
   public static final Duration DEFAULT_HOLD_FOR = Duration.standardMinutes(5);
+
+  /**
+   * Groups of aggregates a bounded run folds together: few enough that the DirectRunner, whose cost
+   * is per group, stays fast; many enough to spread over a distributed runner's workers.
+   */
+  static final int BATCH_SHARDS = 16;
 
   static final String SEQUENCE_STAGE = "sequence";
   static final String REDUCE_STAGE = "reduce";
@@ -201,8 +208,9 @@ public final class FoldEvents<S extends Serializable>
 
   @Override
   public Result expand(PCollection<DomainEvent> input) {
-    boolean bounded = input.isBounded() == PCollection.IsBounded.BOUNDED;
-    PCollectionTuple result =
+    Folder<S> folder =
+        new Folder<>(reducer, warehouse, new EventTables(reducer), snapshotEvery, router);
+    PCollection<KV<String, DomainEvent>> keyed =
         input
             .apply("InGlobalWindow", Window.<DomainEvent>into(new GlobalWindows()))
             .apply(
@@ -211,21 +219,32 @@ public final class FoldEvents<S extends Serializable>
                         TypeDescriptors.kvs(
                             TypeDescriptors.strings(), TypeDescriptor.of(DomainEvent.class)))
                     .via((DomainEvent e) -> KV.of(e.aggregate(), e)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), DomainEventCoder.of()))
-            .apply(
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), DomainEventCoder.of()));
+    TupleTagList others = TupleTagList.of(RECORDS).and(BadRecordRouter.BAD_RECORD_TAG);
+    PCollectionTuple result =
+        input.isBounded() == PCollection.IsBounded.BOUNDED
+            // every event of an aggregate at once: no state, one bundle per aggregate
+            ? keyed
+                .apply(
+                    "ByShard",
+                    MapElements.into(
+                            TypeDescriptors.kvs(
+                                TypeDescriptors.strings(), TypeDescriptor.of(DomainEvent.class)))
+                        .via(
+                            (KV<String, DomainEvent> kv) ->
+                                KV.of(
+                                    Integer.toString(
+                                        Math.floorMod(kv.getKey().hashCode(), BATCH_SHARDS)),
+                                    kv.getValue())))
+                .setCoder(KvCoder.of(StringUtf8Coder.of(), DomainEventCoder.of()))
+                .apply("AllOfAnAggregate", GroupByKey.create())
+                .apply(
+                    "SequenceAndFold",
+                    ParDo.of(new BatchFoldFn<>(folder)).withOutputTags(STATES, others))
+            : keyed.apply(
                 "SequenceAndFold",
-                ParDo.of(
-                        new FoldFn<>(
-                            reducer,
-                            warehouse,
-                            new EventTables(reducer),
-                            snapshotEvery,
-                            bounded,
-                            maxHeld,
-                            holdFor,
-                            router))
-                    .withOutputTags(
-                        STATES, TupleTagList.of(RECORDS).and(BadRecordRouter.BAD_RECORD_TAG)));
+                ParDo.of(new StreamFoldFn<>(folder, maxHeld, holdFor))
+                    .withOutputTags(STATES, others));
     DeadLetters.collect(errorHandler, result);
     return new Result(
         input.getPipeline(),
@@ -233,19 +252,25 @@ public final class FoldEvents<S extends Serializable>
         result.get(RECORDS).setCoder(ChangeRecordCoder.of()));
   }
 
-  /** Per aggregate: hold, order, fold; state and held events live in Beam state. */
-  private static final class FoldFn<S extends Serializable>
-      extends DoFn<KV<String, DomainEvent>, ChangeRecord> {
-    /** How many applied versions a streaming run remembers to recognise redeliveries. */
-    private static final int REMEMBERED = 1_000;
+  /** What an aggregate is after settling: its next version, its state, what still waits. */
+  private static final class Settled<S> {
+    final long next;
+    final S current;
+    final List<DomainEvent> held;
 
+    Settled(long next, S current, List<DomainEvent> held) {
+      this.next = next;
+      this.current = current;
+      this.held = held;
+    }
+  }
+
+  /** The folding itself, shared by the bounded and the streaming way of holding events. */
+  private static final class Folder<S extends Serializable> implements Serializable {
     private final Reducer<S> reducer;
     private final Warehouse warehouse;
     private final EventTables tables;
     private final int snapshotEvery;
-    private final boolean bounded;
-    private final int maxHeld;
-    private final Duration holdFor;
     private final BadRecordRouter router;
     private final Counter applied = StarflowMetrics.counter(StarflowMetrics.EVENTS_APPLIED);
     private final Counter duplicates = StarflowMetrics.counter(StarflowMetrics.EVENTS_DUPLICATE);
@@ -253,6 +278,206 @@ public final class FoldEvents<S extends Serializable>
     private final Counter gaps = StarflowMetrics.counter(StarflowMetrics.EVENTS_GAP);
     private final Counter rejected = StarflowMetrics.counter(StarflowMetrics.EVENTS_REJECTED);
     private final Counter otherType = StarflowMetrics.counter(StarflowMetrics.EVENTS_UNKNOWN_TYPE);
+    private transient @Nullable Connection connection;
+
+    Folder(
+        Reducer<S> reducer,
+        Warehouse warehouse,
+        EventTables tables,
+        int snapshotEvery,
+        BadRecordRouter router) {
+      this.reducer = reducer;
+      this.warehouse = warehouse;
+      this.tables = tables;
+      this.snapshotEvery = snapshotEvery;
+      this.router = router;
+    }
+
+    void close() throws SQLException {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
+    }
+
+    private Connection connection() throws SQLException {
+      if (connection == null) {
+        connection = warehouse.connect();
+      }
+      return connection;
+    }
+
+    /** Dead-letters an event of another aggregate type; true when it was one. */
+    boolean otherType(DomainEvent event, DoFn.MultiOutputReceiver out) {
+      if (event.aggregateType().equals(reducer.aggregateType())) {
+        return false;
+      }
+      otherType.inc();
+      fail(
+          out,
+          event,
+          SEQUENCE_STAGE,
+          "no reducer for aggregate type '"
+              + event.aggregateType()
+              + "': this run folds '"
+              + reducer.aggregateType()
+              + "'");
+      return true;
+    }
+
+    /**
+     * Applies what is in order among {@code events} and returns the aggregate after; events still
+     * waiting are returned as held, or with {@code atEnd} go to dead letters. {@code next} and
+     * {@code current} are null when this aggregate was not seen yet: they come from the warehouse.
+     * {@code remembered} gives contents of recently applied versions; {@code remember} receives
+     * each newly applied one.
+     */
+    Settled<S> settle(
+        String aggregateId,
+        @Nullable Long next,
+        @Nullable S current,
+        List<DomainEvent> events,
+        LongFunction<String> remembered,
+        java.util.function.Consumer<DomainEvent> remember,
+        DoFn.MultiOutputReceiver out,
+        boolean atEnd)
+        throws SQLException {
+      long expected;
+      if (next == null) {
+        EventTables.Stored stored = tables.latest(connection(), warehouse, aggregateId);
+        expected = stored == null ? 1 : stored.version + 1;
+        current =
+            stored == null
+                ? reducer.initial(aggregateId)
+                : reducer.restore(aggregateId, stored.columns);
+      } else {
+        expected = next;
+      }
+      long from = expected;
+      long lowest = events.stream().mapToLong(DomainEvent::version).min().orElse(from);
+      Map<Long, String> known =
+          lowest < from
+              ? tables.appliedContents(connection(), warehouse, aggregateId, lowest)
+              : Map.of();
+      Sequencer.Plan plan =
+          Sequencer.plan(
+              from,
+              events,
+              version -> {
+                String content = remembered.apply(version);
+                return content != null ? content : known.get(version);
+              });
+      duplicates.inc(plan.duplicates);
+      for (Sequencer.Failed conflict : plan.conflicts) {
+        conflicts.inc();
+        fail(out, conflict.event, SEQUENCE_STAGE, conflict.reason);
+      }
+      S state = current;
+      for (DomainEvent event : plan.apply) {
+        S after;
+        try {
+          after = reducer.apply(state, event);
+        } catch (RejectedEventException e) {
+          rejected.inc();
+          fail(
+              out,
+              event,
+              REDUCE_STAGE,
+              "rejected by " + reducer.aggregateType() + ": " + e.getMessage());
+          after = state;
+        }
+        emit(event, state, after, out);
+        remember.accept(event);
+        state = after;
+        expected = event.version() + 1;
+      }
+      if (atEnd && !plan.held.isEmpty()) {
+        giveUp(expected, plan.held, null, out);
+        return new Settled<>(expected, state, List.of());
+      }
+      return new Settled<>(expected, state, plan.held);
+    }
+
+    private void emit(DomainEvent event, S before, S after, DoFn.MultiOutputReceiver out) {
+      applied.inc();
+      List<io.starflow.schemas.Column> columns = reducer.columns(after);
+      out.get(STATES).output(tables.stateRecord(event, columns));
+      out.get(RECORDS).output(tables.eventRecord(event));
+      out.get(RECORDS).output(tables.movementRecord(event, reducer.movement(before, after, event)));
+      if (snapshotEvery > 0 && event.version() % snapshotEvery == 0) {
+        out.get(RECORDS).output(tables.snapshotRecord(event, columns));
+      }
+    }
+
+    void giveUp(
+        long next,
+        List<DomainEvent> waiting,
+        @Nullable String bound,
+        DoFn.MultiOutputReceiver out) {
+      String reason = Sequencer.gapReason(next, waiting, bound);
+      for (DomainEvent event : waiting) {
+        gaps.inc();
+        fail(out, event, SEQUENCE_STAGE, reason);
+      }
+    }
+
+    private void fail(
+        DoFn.MultiOutputReceiver out, DomainEvent event, String stage, String reason) {
+      try {
+        router.route(
+            out,
+            FailedRecord.of(stage, event.origin(), DomainEventJson.encode(event)),
+            FailedRecord.coder(),
+            new IllegalStateException(reason),
+            reason);
+      } catch (Exception e) {
+        throw new IllegalStateException("could not dead-letter an event: " + reason, e);
+      }
+    }
+  }
+
+  /** Bounded input: all events of a group of aggregates at once, so arrival order cannot matter. */
+  private static final class BatchFoldFn<S extends Serializable>
+      extends DoFn<KV<String, Iterable<DomainEvent>>, ChangeRecord> {
+    private final Folder<S> folder;
+
+    BatchFoldFn(Folder<S> folder) {
+      this.folder = folder;
+    }
+
+    @Teardown
+    public void teardown() throws SQLException {
+      folder.close();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<DomainEvent>> element, MultiOutputReceiver out)
+        throws SQLException {
+      Map<String, List<DomainEvent>> byAggregate = new java.util.TreeMap<>();
+      for (DomainEvent event : element.getValue()) {
+        if (!folder.otherType(event, out)) {
+          byAggregate.computeIfAbsent(event.aggregateId(), a -> new ArrayList<>()).add(event);
+        }
+      }
+      for (Map.Entry<String, List<DomainEvent>> aggregate : byAggregate.entrySet()) {
+        folder.settle(
+            aggregate.getKey(), null, null, aggregate.getValue(), v -> null, e -> {}, out, true);
+      }
+    }
+  }
+
+  /**
+   * Unbounded input: events apply as soon as they are in order; those behind a gap wait in Beam
+   * state, bounded in number and in time by a processing-time timer.
+   */
+  private static final class StreamFoldFn<S extends Serializable>
+      extends DoFn<KV<String, DomainEvent>, ChangeRecord> {
+    /** How many applied versions are remembered to recognise redeliveries without a query. */
+    private static final int REMEMBERED = 1_000;
+
+    private final Folder<S> folder;
+    private final int maxHeld;
+    private final Duration holdFor;
 
     @StateId("next")
     private final StateSpec<ValueState<Long>> nextSpec = StateSpecs.value(VarLongCoder.of());
@@ -271,49 +496,22 @@ public final class FoldEvents<S extends Serializable>
     private final StateSpec<MapState<Long, String>> appliedSpec =
         StateSpecs.map(VarLongCoder.of(), StringUtf8Coder.of());
 
-    @TimerId("end")
-    private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
-
     @TimerId("gap")
     private final TimerSpec gapSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-    private transient @Nullable Connection connection;
-
-    FoldFn(
-        Reducer<S> reducer,
-        Warehouse warehouse,
-        EventTables tables,
-        int snapshotEvery,
-        boolean bounded,
-        int maxHeld,
-        Duration holdFor,
-        BadRecordRouter router) {
-      this.reducer = reducer;
-      this.warehouse = warehouse;
-      this.tables = tables;
-      this.snapshotEvery = snapshotEvery;
-      this.bounded = bounded;
+    StreamFoldFn(Folder<S> folder, int maxHeld, Duration holdFor) {
+      this.folder = folder;
       this.maxHeld = maxHeld;
       this.holdFor = holdFor;
-      this.router = router;
     }
 
     @Teardown
     public void teardown() throws SQLException {
-      if (connection != null) {
-        connection.close();
-        connection = null;
-      }
-    }
-
-    private Connection connection() throws SQLException {
-      if (connection == null) {
-        connection = warehouse.connect();
-      }
-      return connection;
+      folder.close();
     }
 
     @ProcessElement
+    @SuppressWarnings("unchecked")
     public void process(
         @Element KV<String, DomainEvent> element,
         @StateId("next") ValueState<Long> next,
@@ -321,65 +519,46 @@ public final class FoldEvents<S extends Serializable>
         @StateId("held") BagState<DomainEvent> held,
         @StateId("heldCount") ValueState<Long> heldCount,
         @StateId("applied") MapState<Long, String> appliedVersions,
-        @TimerId("end") Timer end,
         @TimerId("gap") Timer gap,
-        BoundedWindow window,
         MultiOutputReceiver out)
         throws Exception {
       DomainEvent event = element.getValue();
-      if (!event.aggregateType().equals(reducer.aggregateType())) {
-        otherType.inc();
-        fail(
-            out,
-            event,
-            SEQUENCE_STAGE,
-            "no reducer for aggregate type '"
-                + event.aggregateType()
-                + "': this run folds '"
-                + reducer.aggregateType()
-                + "'");
+      if (folder.otherType(event, out)) {
         return;
       }
       long waitingBefore = heldCount.read() == null ? 0 : heldCount.read();
-      held.add(event);
-      if (bounded) {
-        end.set(window.maxTimestamp());
-        return;
+      List<DomainEvent> events = new ArrayList<>();
+      held.read().forEach(events::add);
+      events.add(event);
+      Settled<S> settled =
+          folder.settle(
+              event.aggregateId(),
+              next.read(),
+              (S) state.read(),
+              events,
+              version -> appliedVersions.get(version).read(),
+              applied -> {
+                appliedVersions.put(applied.version(), applied.content());
+                appliedVersions.remove(applied.version() - REMEMBERED);
+              },
+              out,
+              false);
+      next.write(settled.next);
+      state.write(settled.current);
+      held.clear();
+      List<DomainEvent> waiting = settled.held;
+      if (waiting.size() > maxHeld) {
+        folder.giveUp(settled.next, waiting, "the most held per aggregate (" + maxHeld + ")", out);
+        waiting = List.of();
       }
-      List<DomainEvent> waiting =
-          settle(event.aggregateId(), next, state, held, appliedVersions, out, false);
+      waiting.forEach(held::add);
       heldCount.write((long) waiting.size());
       if (waiting.isEmpty()) {
-        gap.clear();
-      } else if (waiting.size() > maxHeld) {
-        giveUp(next.read(), waiting, "the most held per aggregate (" + maxHeld + ")", out);
-        held.clear();
-        heldCount.write(0L);
         gap.clear();
       } else if (waitingBefore == 0) {
         // the gap just opened: its events wait at most holdFor from now
         gap.offset(holdFor).setRelative();
       }
-    }
-
-    @OnTimer("end")
-    public void onEnd(
-        @Key String aggregate,
-        @StateId("next") ValueState<Long> next,
-        @StateId("state") ValueState<Serializable> state,
-        @StateId("held") BagState<DomainEvent> held,
-        @StateId("heldCount") ValueState<Long> heldCount,
-        @StateId("applied") MapState<Long, String> appliedVersions,
-        MultiOutputReceiver out)
-        throws Exception {
-      Iterable<DomainEvent> all = held.read();
-      if (!all.iterator().hasNext()) {
-        return;
-      }
-      String id = all.iterator().next().aggregateId();
-      settle(id, next, state, held, appliedVersions, out, true);
-      held.clear();
-      heldCount.clear();
     }
 
     @OnTimer("gap")
@@ -392,123 +571,14 @@ public final class FoldEvents<S extends Serializable>
       held.read().forEach(waiting::add);
       if (!waiting.isEmpty()) {
         waiting.sort(java.util.Comparator.comparingLong(DomainEvent::version));
-        giveUp(next.read(), waiting, holdFor.getStandardSeconds() + " s", out);
+        folder.giveUp(
+            next.read() == null ? 1 : next.read(),
+            waiting,
+            holdFor.getStandardSeconds() + " s",
+            out);
       }
       held.clear();
       heldCount.write(0L);
-    }
-
-    /**
-     * Applies what is in order among the held events and returns those still waiting (which stay
-     * held); with {@code atEnd} they go to dead letters instead.
-     */
-    @SuppressWarnings("unchecked")
-    private List<DomainEvent> settle(
-        String aggregateId,
-        ValueState<Long> next,
-        ValueState<Serializable> state,
-        BagState<DomainEvent> held,
-        MapState<Long, String> appliedVersions,
-        MultiOutputReceiver out,
-        boolean atEnd)
-        throws SQLException {
-      S current = (S) state.read();
-      Long expected = next.read();
-      if (expected == null) {
-        EventTables.Stored stored = tables.latest(connection(), warehouse, aggregateId);
-        expected = stored == null ? 1 : stored.version + 1;
-        current =
-            stored == null
-                ? reducer.initial(aggregateId)
-                : reducer.restore(aggregateId, stored.columns);
-      }
-      List<DomainEvent> events = new ArrayList<>();
-      held.read().forEach(events::add);
-      long from = expected;
-      long lowest = events.stream().mapToLong(DomainEvent::version).min().orElse(from);
-      Map<Long, String> known =
-          lowest < from
-              ? tables.appliedContents(connection(), warehouse, aggregateId, lowest)
-              : Map.of();
-      Sequencer.Plan plan =
-          Sequencer.plan(
-              from,
-              events,
-              version -> {
-                String content = appliedVersions.get(version).read();
-                return content != null ? content : known.get(version);
-              });
-      duplicates.inc(plan.duplicates);
-      for (Sequencer.Failed conflict : plan.conflicts) {
-        conflicts.inc();
-        fail(out, conflict.event, SEQUENCE_STAGE, conflict.reason);
-      }
-      for (DomainEvent event : plan.apply) {
-        S after;
-        try {
-          after = reducer.apply(current, event);
-        } catch (RejectedEventException e) {
-          rejected.inc();
-          fail(
-              out,
-              event,
-              REDUCE_STAGE,
-              "rejected by " + reducer.aggregateType() + ": " + e.getMessage());
-          after = current;
-        }
-        emit(event, current, after, out);
-        if (!bounded) {
-          appliedVersions.put(event.version(), event.content());
-          appliedVersions.remove(event.version() - REMEMBERED);
-        }
-        current = after;
-        expected = event.version() + 1;
-      }
-      next.write(expected);
-      state.write(current);
-      held.clear();
-      if (atEnd && !plan.held.isEmpty()) {
-        giveUp(expected, plan.held, null, out);
-        return List.of();
-      }
-      plan.held.forEach(held::add);
-      return plan.held;
-    }
-
-    private void emit(DomainEvent event, S before, S after, MultiOutputReceiver out) {
-      applied.inc();
-      List<io.starflow.schemas.Column> columns = reducer.columns(after);
-      out.get(STATES).output(tables.stateRecord(event, columns));
-      out.get(RECORDS).output(tables.eventRecord(event));
-      out.get(RECORDS).output(tables.movementRecord(event, reducer.movement(before, after, event)));
-      if (snapshotEvery > 0 && event.version() % snapshotEvery == 0) {
-        out.get(RECORDS).output(tables.snapshotRecord(event, columns));
-      }
-    }
-
-    private void giveUp(
-        @Nullable Long next,
-        List<DomainEvent> waiting,
-        @Nullable String bound,
-        MultiOutputReceiver out) {
-      String reason = Sequencer.gapReason(next == null ? 1 : next, waiting, bound);
-      for (DomainEvent event : waiting) {
-        gaps.inc();
-        fail(out, event, SEQUENCE_STAGE, reason);
-      }
-    }
-
-    private void fail(MultiOutputReceiver out, DomainEvent event, String stage, String reason) {
-      try {
-        router.route(
-            out,
-            FailedRecord.of(stage, event.origin(), DomainEventJson.encode(event)),
-            FailedRecord.coder(),
-            new IllegalStateException(reason),
-            reason);
-      } catch (Exception e) {
-        throw new IllegalStateException("could not dead-letter an event: " + reason, e);
-      }
     }
   }
 }
