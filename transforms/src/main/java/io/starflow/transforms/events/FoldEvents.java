@@ -42,6 +42,7 @@ import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.DefaultErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -499,6 +500,10 @@ public final class FoldEvents<S extends Serializable>
     @TimerId("gap")
     private final TimerSpec gapSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
+    /** Fires when the input ends (a drained or finite stream): nothing more can fill a gap. */
+    @TimerId("end")
+    private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
     StreamFoldFn(Folder<S> folder, int maxHeld, Duration holdFor) {
       this.folder = folder;
       this.maxHeld = maxHeld;
@@ -520,6 +525,8 @@ public final class FoldEvents<S extends Serializable>
         @StateId("heldCount") ValueState<Long> heldCount,
         @StateId("applied") MapState<Long, String> appliedVersions,
         @TimerId("gap") Timer gap,
+        @TimerId("end") Timer end,
+        BoundedWindow window,
         MultiOutputReceiver out)
         throws Exception {
       DomainEvent event = element.getValue();
@@ -558,6 +565,7 @@ public final class FoldEvents<S extends Serializable>
       } else if (waitingBefore == 0) {
         // the gap just opened: its events wait at most holdFor from now
         gap.offset(holdFor).setRelative();
+        end.set(window.maxTimestamp());
       }
     }
 
@@ -567,15 +575,29 @@ public final class FoldEvents<S extends Serializable>
         @StateId("held") BagState<DomainEvent> held,
         @StateId("heldCount") ValueState<Long> heldCount,
         MultiOutputReceiver out) {
+      giveUpHeld(next, held, heldCount, holdFor.getStandardSeconds() + " s", out);
+    }
+
+    @OnTimer("end")
+    public void onEnd(
+        @StateId("next") ValueState<Long> next,
+        @StateId("held") BagState<DomainEvent> held,
+        @StateId("heldCount") ValueState<Long> heldCount,
+        MultiOutputReceiver out) {
+      giveUpHeld(next, held, heldCount, "the end of the input", out);
+    }
+
+    private void giveUpHeld(
+        ValueState<Long> next,
+        BagState<DomainEvent> held,
+        ValueState<Long> heldCount,
+        String bound,
+        MultiOutputReceiver out) {
       List<DomainEvent> waiting = new ArrayList<>();
       held.read().forEach(waiting::add);
       if (!waiting.isEmpty()) {
         waiting.sort(java.util.Comparator.comparingLong(DomainEvent::version));
-        folder.giveUp(
-            next.read() == null ? 1 : next.read(),
-            waiting,
-            holdFor.getStandardSeconds() + " s",
-            out);
+        folder.giveUp(next.read() == null ? 1 : next.read(), waiting, bound, out);
       }
       held.clear();
       heldCount.write(0L);

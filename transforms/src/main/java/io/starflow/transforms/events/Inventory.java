@@ -103,7 +103,7 @@ public final class Inventory implements Reducer<Inventory.State> {
             s.sku,
             s.onHand + quantity,
             s.reserved,
-            s.value.add(cost(payload, event, true).multiply(BigDecimal.valueOf(quantity))));
+            s.value.add(cost(payload, event).multiply(BigDecimal.valueOf(quantity))));
       case "reserved":
         positive(quantity, event);
         return new State(s.sku, s.onHand, s.reserved + quantity, s.value);
@@ -124,8 +124,7 @@ public final class Inventory implements Reducer<Inventory.State> {
         if (quantity < 0) {
           return takeOut(s, -quantity, Math.min(s.reserved, s.onHand + quantity));
         }
-        BigDecimal unit =
-            payload.hasNonNull("unit_cost") ? cost(payload, event, true) : s.averageCost();
+        BigDecimal unit = payload.hasNonNull("unit_cost") ? cost(payload, event) : s.averageCost();
         return new State(
             s.sku,
             s.onHand + quantity,
@@ -170,7 +169,7 @@ public final class Inventory implements Reducer<Inventory.State> {
     }
   }
 
-  private static BigDecimal cost(JsonNode payload, DomainEvent event, boolean required)
+  private static BigDecimal cost(JsonNode payload, DomainEvent event)
       throws RejectedEventException {
     JsonNode cost = payload.get("unit_cost");
     if (cost == null || !cost.isNumber() || cost.decimalValue().signum() < 0) {
