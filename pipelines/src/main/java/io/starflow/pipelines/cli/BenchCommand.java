@@ -1,5 +1,6 @@
 package io.starflow.pipelines.cli;
 
+import io.starflow.pipelines.bench.AsOfBenchmark;
 import io.starflow.pipelines.bench.MirrorBenchmark;
 import io.starflow.pipelines.bench.WritePathBenchmark;
 import io.starflow.schemas.ChangeRecord;
@@ -50,6 +51,27 @@ final class BenchCommand implements Callable<Integer> {
   boolean writePath;
 
   @Option(
+      names = "--as-of",
+      description = {
+        "Instead, time point-in-time rebuilds: fold --events inventory events over --skus SKUs"
+            + " (a snapshot every --snapshot-every versions), then rebuild the state as of Black"
+            + " Friday 2 PM from the snapshots and from the first event."
+      })
+  boolean asOf;
+
+  @Option(
+      names = "--skus",
+      defaultValue = "1000",
+      description = "With --as-of: SKUs the events are spread over (default: ${DEFAULT-VALUE}).")
+  int skus;
+
+  @Option(
+      names = "--snapshot-every",
+      defaultValue = "100",
+      description = "With --as-of: versions between snapshots (default: ${DEFAULT-VALUE}).")
+  int snapshotEvery;
+
+  @Option(
       names = "--postgres",
       paramLabel = "JDBC_URL",
       description =
@@ -65,6 +87,20 @@ final class BenchCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("starflow-bench");
     if (writePath) {
       return writePath(out, work);
+    }
+    if (asOf) {
+      if (skus < 1 || snapshotEvery < 1 || events < skus) {
+        throw new IllegalArgumentException(
+            "--skus and --snapshot-every must be positive, and --events at least --skus");
+      }
+      AsOfBenchmark.run(
+          skus,
+          (int) (events / skus),
+          snapshotEvery,
+          work,
+          MirrorRun.options(new RunnerOptions(), false),
+          out);
+      return 0;
     }
     Path input = work.resolve("input");
     out.printf(

@@ -10,7 +10,7 @@ final class RunnerOptions {
       names = "--runner",
       defaultValue = "DirectRunner",
       description = "Beam runner (default: ${DEFAULT-VALUE}).")
-  String runner;
+  String runner = "DirectRunner";
 
   @Option(
       names = "--pipeline-option",

@@ -30,7 +30,8 @@ public class StarflowCliTest {
 
   @Test
   public void everyCommandHasHelp() {
-    for (String command : List.of("mirror", "run", "backfill", "demo", "bench")) {
+    for (String command :
+        List.of("mirror", "run", "events", "as-of", "backfill", "demo", "bench")) {
       StarflowCli.Run run = starflow(command, "--help");
       assertThat(command, run.exitCode, equalTo(0));
       assertThat(run.out, containsString("Usage: starflow " + command));
@@ -131,6 +132,8 @@ public class StarflowCliTest {
     assertThat(run.out, containsString("counts reconcile"));
     assertThat(run.out, containsString("fact_order_line"));
     assertThat(run.out, containsString("segment_at_order_time"));
+    assertThat(run.out, containsString("Inventory value at 2:00 PM on Black Friday"));
+    assertThat(run.out, containsString("(equal)"));
 
     // The same events through the model file give the same star.
     String model =
@@ -157,6 +160,32 @@ public class StarflowCliTest {
     for (String table : List.of("dim_customer", "dim_product", "dim_date", "fact_order_line")) {
       assertThat(table, Tables.dump(built, table), equalTo(Tables.dump(demo, table)));
     }
+  }
+
+  @Test
+  public void eventsAndAsOfCheckTheirArguments() throws Exception {
+    StarflowCli.Run none = starflow("events");
+    assertThat(none.exitCode, equalTo(2));
+    assertThat(none.err, containsString("give one of --input, --kafka or --event-store"));
+    StarflowCli.Run unknown = starflow("events", "--input", "x.jsonl", "--aggregate", "orders");
+    assertThat(unknown.exitCode, equalTo(2));
+    assertThat(unknown.err, containsString("no reducer for aggregate type 'orders'"));
+    StarflowCli.Run both =
+        starflow("as-of", "--at", "2025-11-28T14:00:00Z", "--from", "2025-11-28T00:00:00Z");
+    assertThat(both.exitCode, equalTo(2));
+    assertThat(both.err, containsString("give --at, or --from, --to and --every; not both"));
+    StarflowCli.Run badTime = starflow("as-of", "--at", "Black Friday");
+    assertThat(badTime.exitCode, equalTo(2));
+    assertThat(badTime.err, containsString("is not a time such as 2025-11-28T14:00:00Z"));
+    StarflowCli.Run noEvents =
+        starflow(
+            "as-of",
+            "--at",
+            "2025-11-28T14:00:00Z",
+            "--warehouse",
+            "jdbc:duckdb:" + folder.getRoot().toPath().resolve("empty.duckdb"));
+    assertThat(noEvents.exitCode, equalTo(2));
+    assertThat(noEvents.err, containsString("run `starflow events` first"));
   }
 
   @Test
