@@ -189,33 +189,44 @@ public final class MirrorPipeline {
         decode = decode.withTable(settings.table());
       }
       PCollection<ChangeRecord> changes = records.apply("DecodeDebezium", decode).records();
-      if (settings.from() != null || settings.to() != null) {
-        changes =
-            changes.apply(
-                "KeepTimeRange", ParDo.of(new KeepTimeRangeFn(settings.from(), settings.to())));
-      }
-      if (settings.history()) {
-        PCollection<Long> history =
-            changes.apply(
-                "ApplyToHistory",
-                Mirror.applyHistoryTo(settings.warehouse())
-                    .withShards(settings.shards())
-                    .withBatchSize(settings.batchSize())
-                    .withBadRecordErrorHandler(deadLetters));
-        if (settings.model() != null) {
-          history.apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
-        }
-      }
-      return changes
-          .apply(
-              "CompactByKey", Compaction.latestByPosition().withShards(settings.compactionShards()))
-          .apply(
-              "ApplyToMirror",
-              Mirror.applyTo(settings.warehouse())
+      return apply(changes, settings, deadLetters);
+    }
+  }
+
+  /**
+   * Applies decoded change records: to history tables (and the model's star) when the settings say
+   * so, and compacted to mirror tables. Returns per batch the table and the rows changed.
+   */
+  public static PCollection<KV<String, Long>> apply(
+      PCollection<ChangeRecord> changes,
+      MirrorSettings settings,
+      BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    if (settings.from() != null || settings.to() != null) {
+      changes =
+          changes.apply(
+              "KeepTimeRange", ParDo.of(new KeepTimeRangeFn(settings.from(), settings.to())));
+    }
+    if (settings.history()) {
+      PCollection<Long> history =
+          changes.apply(
+              "ApplyToHistory",
+              Mirror.applyHistoryTo(settings.warehouse())
                   .withShards(settings.shards())
                   .withBatchSize(settings.batchSize())
                   .withBadRecordErrorHandler(deadLetters));
+      if (settings.model() != null) {
+        history.apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
+      }
     }
+    return changes
+        .apply(
+            "CompactByKey", Compaction.latestByPosition().withShards(settings.compactionShards()))
+        .apply(
+            "ApplyToMirror",
+            Mirror.applyTo(settings.warehouse())
+                .withShards(settings.shards())
+                .withBatchSize(settings.batchSize())
+                .withBadRecordErrorHandler(deadLetters));
   }
 
   private static WriteMirrorBatches writeBatches(MirrorSettings settings) {

@@ -82,6 +82,9 @@ public final class StarflowMetrics {
 
   public static final String EVENTS_FULL_REPLAY = "events_replayed_without_snapshots";
 
+  /** ECST events above the size limit, dead-lettered. */
+  public static final String OVERSIZED = "events_oversized_dead_lettered";
+
   public static Counter counter(String name) {
     return Metrics.counter(NAMESPACE, name);
   }

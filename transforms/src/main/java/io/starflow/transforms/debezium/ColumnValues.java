@@ -23,11 +23,11 @@ import java.util.UUID;
  * Turns the JSON value of one column into a typed {@link Column}, following the column's Kafka
  * Connect schema when there is one and the JSON value's own shape when there is not.
  */
-final class ColumnValues {
+public final class ColumnValues {
   private final String placeholder;
   private final byte[] placeholderBytes;
 
-  ColumnValues(String placeholder) {
+  public ColumnValues(String placeholder) {
     this.placeholder = placeholder;
     this.placeholderBytes = placeholder.getBytes(StandardCharsets.UTF_8);
   }
@@ -49,7 +49,7 @@ final class ColumnValues {
   }
 
   /** A column without a schema: its type follows the JSON value. */
-  Column inferred(String name, JsonNode value) {
+  public Column inferred(String name, JsonNode value) {
     if (value == null || value.isNull()) {
       return Column.of(name, null, null);
     }

@@ -1,7 +1,7 @@
 package io.starflow.transforms.debezium;
 
 /** A record that cannot become a change record; the message is the dead letter's reason. */
-public final class DecodeException extends RuntimeException {
+public class DecodeException extends RuntimeException {
   public DecodeException(String reason) {
     super(reason, null, false, false);
   }

@@ -1,0 +1,46 @@
+package io.starflow.pipelines;
+
+import io.starflow.schemas.RawRecord;
+import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.ecst.DecodeEcst;
+import io.starflow.transforms.ecst.EcstFormat;
+import io.starflow.transforms.io.JsonLines;
+import io.starflow.transforms.warehouse.Mirror;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Event-carried state transfer into the warehouse: every event lands first in the append-only
+ * {@code bronze_<table>} with where it came from (a replay adds nothing), then its entity state
+ * flows into the mirror, history (and a model's star) like a CDC change.
+ */
+public final class EcstPipeline {
+  private EcstPipeline() {}
+
+  /** Reads JSON-lines ECST events from {@code input} (a glob). */
+  public static PCollection<KV<String, Long>> fromFiles(
+      Pipeline pipeline, EcstFormat format, MirrorSettings settings, String input) {
+    return land(pipeline.apply("ReadJsonLines", JsonLines.read(input)), format, settings);
+  }
+
+  /** Lands {@code records} (from files or Kafka) in bronze, then mirror and history. */
+  public static PCollection<KV<String, Long>> land(
+      PCollection<RawRecord> records, EcstFormat format, MirrorSettings settings) {
+    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
+        records.getPipeline().registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse()))) {
+      DecodeEcst.Result decoded =
+          records.apply("DecodeEcst", DecodeEcst.of(format).withBadRecordErrorHandler(deadLetters));
+      decoded
+          .bronze()
+          .apply(
+              "AppendToBronze",
+              Mirror.applyTo(settings.warehouse())
+                  .withShards(settings.shards())
+                  .withBatchSize(settings.batchSize())
+                  .withBadRecordErrorHandler(deadLetters));
+      return MirrorPipeline.apply(decoded.changes(), settings, deadLetters);
+    }
+  }
+}
