@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       MirrorCommand.class,
       RunCommand.class,
       EventsCommand.class,
+      EcstCommand.class,
       AsOfCommand.class,
       BackfillCommand.class,
       DemoCommand.class,

@@ -163,6 +163,42 @@ public class StarflowCliTest {
   }
 
   @Test
+  public void ecstLandsInBronzeOnceAndReportsOversizedEvents() throws Exception {
+    Path input = folder.getRoot().toPath().resolve("catalog.jsonl");
+    Files.write(
+        input,
+        List.of(
+            "{\"event_id\":\"a\",\"event_time\":\"2025-11-01T00:00:00Z\","
+                + "\"data\":{\"sku\":\"A\",\"version\":1,\"name\":\"apple\"}}",
+            "{\"event_id\":\"b\",\"event_time\":\"2025-11-01T01:00:00Z\","
+                + "\"data\":{\"sku\":\"A\",\"version\":2,\"name\":\""
+                + "a".repeat(300)
+                + "\"}}"));
+    String[] args = {
+      "ecst",
+      "--input",
+      input.toString(),
+      "--table",
+      "products",
+      "--key",
+      "sku",
+      "--version-field",
+      "version",
+      "--max-event-bytes",
+      "200",
+      "--warehouse",
+      "jdbc:duckdb:" + folder.getRoot().toPath().resolve("ecst.duckdb")
+    };
+    StarflowCli.Run first = starflow(args);
+    assertThat(first.err, first.exitCode, equalTo(0));
+    assertThat(first.out, containsString("oversized, dead-lettered              1"));
+    assertThat(first.out, containsString("rows in bronze_products               1"));
+    StarflowCli.Run again = starflow(args);
+    assertThat(again.out, containsString("rows in bronze_products               1"));
+    assertThat(again.out, containsString("counts reconcile"));
+  }
+
+  @Test
   public void eventsAndAsOfCheckTheirArguments() throws Exception {
     StarflowCli.Run none = starflow("events");
     assertThat(none.exitCode, equalTo(2));
