@@ -1,15 +1,20 @@
 package io.starflow.pipelines;
 
+import io.starflow.schemas.ChangeRecord;
+import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.ecst.DecodeEcst;
 import io.starflow.transforms.ecst.EcstFormat;
 import io.starflow.transforms.io.JsonLines;
+import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.Mirror;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * Event-carried state transfer into the warehouse: every event lands first in the append-only
@@ -32,15 +37,25 @@ public final class EcstPipeline {
         records.getPipeline().registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse()))) {
       DecodeEcst.Result decoded =
           records.apply("DecodeEcst", DecodeEcst.of(format).withBadRecordErrorHandler(deadLetters));
-      decoded
-          .bronze()
-          .apply(
-              "AppendToBronze",
-              Mirror.applyTo(settings.warehouse())
-                  .withShards(settings.shards())
-                  .withBatchSize(settings.batchSize())
-                  .withBadRecordErrorHandler(deadLetters));
-      return MirrorPipeline.apply(decoded.changes(), settings, deadLetters);
+      PCollection<ChangeRecord> bronze = decoded.bronze();
+      if (settings.pii() != null) {
+        PiiMasking pii = settings.pii();
+        bronze =
+            bronze
+                .apply(
+                    "MaskBronzePayload",
+                    MapElements.into(TypeDescriptor.of(ChangeRecord.class))
+                        .via((ChangeRecord r) -> pii.maskJsonColumn(r, "payload")))
+                .setCoder(ChangeRecordCoder.of());
+      }
+      bronze.apply(
+          "AppendToBronze",
+          Mirror.applyTo(settings.warehouse())
+              .withShards(settings.shards())
+              .withBatchSize(settings.batchSize())
+              .withBadRecordErrorHandler(deadLetters));
+      return MirrorPipeline.apply(
+          MirrorPipeline.masked(decoded.changes(), settings), settings, deadLetters);
     }
   }
 }

@@ -10,6 +10,7 @@ import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.io.CommitOffsets;
 import io.starflow.transforms.io.JsonLines;
 import io.starflow.transforms.io.KafkaOffsets;
+import io.starflow.transforms.pii.MaskPii;
 import io.starflow.transforms.warehouse.Mirror;
 import io.starflow.transforms.warehouse.WriteMirrorBatches;
 import java.util.List;
@@ -136,7 +137,8 @@ public final class MirrorPipeline {
       PCollection<RawRecord> records, MirrorSettings settings, KafkaSettings kafka) {
     Pipeline pipeline = records.getPipeline();
     BadRecordErrorHandler<PCollection<String>> deadLetters =
-        pipeline.registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse()));
+        pipeline.registerBadRecordErrorHandler(
+            DeadLetters.to(settings.warehouse(), settings.pii()));
     DecodeDebezium.Result decoded;
     PCollection<String> written;
     try (deadLetters) {
@@ -147,8 +149,7 @@ public final class MirrorPipeline {
       }
       decoded = records.apply("DecodeDebezium", decode);
       written =
-          decoded
-              .records()
+          masked(decoded.records(), settings)
               .apply(
                   "CompactInWindows",
                   Compaction.latestByPositionInWindows(kafka.window(), kafka.allowedLateness())
@@ -182,15 +183,25 @@ public final class MirrorPipeline {
       PCollection<RawRecord> records, MirrorSettings settings) {
     Pipeline pipeline = records.getPipeline();
     try (BadRecordErrorHandler<PCollection<String>> deadLetters =
-        pipeline.registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse()))) {
+        pipeline.registerBadRecordErrorHandler(
+            DeadLetters.to(settings.warehouse(), settings.pii()))) {
       DecodeDebezium decode =
           Debezium.decode().withKeys(settings.keys()).withBadRecordErrorHandler(deadLetters);
       if (settings.table() != null) {
         decode = decode.withTable(settings.table());
       }
-      PCollection<ChangeRecord> changes = records.apply("DecodeDebezium", decode).records();
+      PCollection<ChangeRecord> changes =
+          masked(records.apply("DecodeDebezium", decode).records(), settings);
       return apply(changes, settings, deadLetters);
     }
+  }
+
+  /** {@code changes} with their PII columns masked, when the settings name any. */
+  public static PCollection<ChangeRecord> masked(
+      PCollection<ChangeRecord> changes, MirrorSettings settings) {
+    return settings.pii() == null
+        ? changes
+        : changes.apply("MaskPii", MaskPii.with(settings.pii()));
   }
 
   /**

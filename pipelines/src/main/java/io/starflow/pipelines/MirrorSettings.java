@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.model.WarehouseModel;
+import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.ApplyToMirror;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.Serializable;
@@ -44,6 +45,9 @@ public abstract class MirrorSettings implements Serializable {
 
   /** The warehouse model whose dimensions and facts are built after the writes, when set. */
   public abstract @Nullable WarehouseModel model();
+
+  /** How personal data is masked before it lands; null when nothing is personal. */
+  public abstract @Nullable PiiMasking pii();
 
   public abstract Builder toBuilder();
 
@@ -94,10 +98,27 @@ public abstract class MirrorSettings implements Serializable {
 
     public abstract Builder setModel(@Nullable WarehouseModel model);
 
+    public abstract Builder setPii(@Nullable PiiMasking pii);
+
     abstract MirrorSettings autoBuild();
 
     public MirrorSettings build() {
       MirrorSettings settings = autoBuild();
+      if (settings.model() != null
+          && !settings.model().piiColumns().isEmpty()
+          && (settings.pii() == null
+              || !settings
+                  .pii()
+                  .columns()
+                  .keySet()
+                  .containsAll(settings.model().piiColumns().keySet()))) {
+        throw new IllegalArgumentException(
+            "the model marks PII columns "
+                + settings.model().piiColumns()
+                + " but nothing masks them: give MirrorSettings a PiiMasking (the CLI reads "
+                + PiiMasking.KEY_VARIABLE
+                + ")");
+      }
       if (settings.model() != null && !settings.history()) {
         throw new IllegalArgumentException(
             "a warehouse model needs history tables: its dimensions are built from them");

@@ -54,6 +54,7 @@ public class FlinkMirrorIT {
         .setWarehouse(warehouse)
         .setKeys(KeyColumns.parse(RetailCdc.KEY_SPECS))
         .setModel(RetailCdc.model())
+        .setPii(RetailCdc.samplePii())
         .build();
   }
 
@@ -89,7 +90,7 @@ public class FlinkMirrorIT {
     PipelineResult result = pipeline.run();
     assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
 
-    assertThat(MirrorCheck.differences(onFlink, dataset), empty());
+    assertThat(MirrorCheck.differences(onFlink, dataset, RetailCdc.samplePii()), empty());
     assertSameTables(onFlink, onDirectRunner(input));
     RunCounts counts = RunCounts.of(result);
     assertThat(counts.read(), equalTo(dataset.lines()));
@@ -122,7 +123,7 @@ public class FlinkMirrorIT {
     PipelineResult result = pipeline.run();
     assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
 
-    assertThat(MirrorCheck.differences(onFlink, dataset), empty());
+    assertThat(MirrorCheck.differences(onFlink, dataset, RetailCdc.samplePii()), empty());
     assertSameTables(onFlink, onDirectRunner(dataset.writeTo(folder.newFolder().toPath())));
     for (String topic : topics) {
       OffsetAndMetadata committed =

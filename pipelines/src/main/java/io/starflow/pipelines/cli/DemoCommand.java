@@ -11,6 +11,7 @@ import io.starflow.schemas.model.WarehouseModel;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.events.AsOf;
 import io.starflow.transforms.events.Inventory;
+import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -82,10 +83,25 @@ final class DemoCommand implements Callable<Integer> {
         dataset.malformed,
         dataDir.resolve("*.jsonl"));
     WarehouseModel model = RetailCdc.model();
+    PiiMasking pii;
+    if (System.getenv(PiiMasking.KEY_VARIABLE) != null) {
+      pii = PiiMasking.fromEnvironment(model.piiColumns());
+    } else {
+      pii = RetailCdc.samplePii();
+      out.println(
+          "  (customers.name and customers.email are personal data: masked with the sample key,"
+              + " as "
+              + PiiMasking.KEY_VARIABLE
+              + " is not set)");
+    }
     MirrorSettings settings =
-        RunCommand.build(warehouse.settings(KeyColumns.parse(RetailCdc.KEY_SPECS), null), model);
+        RunCommand.build(
+            warehouse.settings(KeyColumns.parse(RetailCdc.KEY_SPECS), null).toBuilder()
+                .setPii(pii)
+                .build(),
+            model);
     MirrorRun.Outcome outcome = MirrorRun.run(settings, input, runner, dataset.lines(), out);
-    List<String> differences = MirrorCheck.differences(settings.warehouse(), dataset);
+    List<String> differences = MirrorCheck.differences(settings.warehouse(), dataset, pii);
     out.println();
     if (differences.isEmpty()) {
       out.println(

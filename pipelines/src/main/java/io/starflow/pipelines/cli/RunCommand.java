@@ -3,6 +3,7 @@ package io.starflow.pipelines.cli;
 import io.starflow.pipelines.MirrorPipeline;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.schemas.model.WarehouseModel;
+import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.StarRefresh;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -77,7 +78,14 @@ final class RunCommand implements Callable<Integer> {
    * model's types.
    */
   static MirrorSettings build(MirrorSettings settings, WarehouseModel model) throws Exception {
-    MirrorSettings withModel = settings.toBuilder().setModel(model).build();
+    MirrorSettings withModel =
+        settings.toBuilder()
+            .setModel(model)
+            .setPii(
+                settings.pii() != null
+                    ? settings.pii()
+                    : PiiMasking.fromEnvironment(model.piiColumns()))
+            .build();
     try (Connection connection = withModel.warehouse().connect()) {
       new StarRefresh(withModel.warehouse(), model).createTables(connection);
     }

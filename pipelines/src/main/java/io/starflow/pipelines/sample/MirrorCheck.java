@@ -29,6 +29,15 @@ public final class MirrorCheck {
   /** The differences, at most twenty; empty when the mirror equals the source. */
   public static List<String> differences(Warehouse warehouse, RetailCdc.Dataset dataset)
       throws SQLException {
+    return differences(warehouse, dataset, null);
+  }
+
+  /** The same, where {@code pii} masked personal data: the expected values are masked alike. */
+  public static List<String> differences(
+      Warehouse warehouse,
+      RetailCdc.Dataset dataset,
+      @javax.annotation.Nullable io.starflow.transforms.pii.PiiMasking pii)
+      throws SQLException {
     List<String> differences = new ArrayList<>();
     try (Connection connection = warehouse.connect()) {
       for (Map.Entry<String, Map<String, Map<String, Object>>> table :
@@ -48,6 +57,13 @@ public final class MirrorCheck {
           } else {
             for (Map.Entry<String, Object> column : expected.getValue().entrySet()) {
               Object want = normalize(column.getValue());
+              if (pii != null
+                  && want instanceof String
+                  && pii.columns()
+                      .getOrDefault(table.getKey(), java.util.Set.of())
+                      .contains(column.getKey())) {
+                want = pii.hmac((String) want);
+              }
               Object got = actual.get(column.getKey());
               if (!Objects.equals(want, got)) {
                 differences.add(where + "." + column.getKey() + ": " + got + " instead of " + want);

@@ -58,6 +58,17 @@ public final class RetailCdc {
           "GROUP BY 1",
           "ORDER BY revenue DESC");
 
+  /**
+   * The key the demo and tests mask the sample's personal data with when {@code STARFLOW_PII_KEY}
+   * is not set: public, so only for sample data.
+   */
+  public static final String SAMPLE_PII_KEY = "starflow-sample-data-only-not-a-secret";
+
+  /** Masking of the retail model's PII columns with {@link #SAMPLE_PII_KEY}. */
+  public static io.starflow.transforms.pii.PiiMasking samplePii() {
+    return io.starflow.transforms.pii.PiiMasking.withKey(model().piiColumns(), SAMPLE_PII_KEY);
+  }
+
   /** The bundled retail model (its source locations are relative to nothing and not used). */
   public static WarehouseModel model() {
     try (InputStream in = RetailCdc.class.getClassLoader().getResourceAsStream(MODEL_RESOURCE)) {

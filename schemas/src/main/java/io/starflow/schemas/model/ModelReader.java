@@ -122,7 +122,7 @@ final class ModelReader {
   private SourceModel source(String name, YamlNode node) throws ModelException {
     String what = "source " + name;
     requireMap(node, what);
-    allowOnly(node, "kind", "location", "key", "columns");
+    allowOnly(node, "kind", "location", "key", "columns", "pii");
     YamlNode kind = required(node, "kind", YamlNode.Kind.SCALAR);
     if (!kind.text().equals(SourceModel.CDC)) {
       throw error(
@@ -170,7 +170,26 @@ final class ModelReader {
             node.lineOf("key"), what + ": key column " + column + " is not one of its columns");
       }
     }
-    return SourceModel.of(name, kind.text(), resolved, key, Collections.unmodifiableMap(columns));
+    List<String> pii = node.entries().containsKey("pii") ? names(node, "pii", what) : List.of();
+    for (String column : pii) {
+      ColumnType type = columns.get(column);
+      if (type == null) {
+        throw error(
+            node.lineOf("pii"), what + ": pii column " + column + " is not one of its columns");
+      }
+      if (type.kind() != ColumnType.Kind.STRING) {
+        throw error(
+            node.lineOf("pii"),
+            what
+                + ": pii column "
+                + column
+                + " is "
+                + type
+                + "; only string columns can be masked");
+      }
+    }
+    return SourceModel.of(
+        name, kind.text(), resolved, key, Collections.unmodifiableMap(columns), pii);
   }
 
   private ColumnType columnType(YamlNode node, String what) throws ModelException {

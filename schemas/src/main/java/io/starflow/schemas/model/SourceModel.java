@@ -27,6 +27,9 @@ public abstract class SourceModel implements Serializable {
   /** Every column and its type, in the order declared. */
   public abstract Map<String, ColumnType> columns();
 
+  /** Columns holding personal data: replaced by a keyed HMAC before they land anywhere. */
+  public abstract List<String> pii();
+
   public ColumnType columnType(String column) {
     ColumnType type = columns().get(column);
     if (type == null) {
@@ -40,7 +43,9 @@ public abstract class SourceModel implements Serializable {
       String kind,
       @Nullable String location,
       List<String> key,
-      Map<String, ColumnType> columns) {
-    return new AutoValue_SourceModel(name, kind, location, List.copyOf(key), columns);
+      Map<String, ColumnType> columns,
+      List<String> pii) {
+    return new AutoValue_SourceModel(
+        name, kind, location, List.copyOf(key), columns, List.copyOf(pii));
   }
 }

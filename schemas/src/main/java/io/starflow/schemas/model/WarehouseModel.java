@@ -36,6 +36,15 @@ public abstract class WarehouseModel implements Serializable {
     return source;
   }
 
+  /** Table to its PII columns, for the sources that have any. */
+  public Map<String, List<String>> piiColumns() {
+    Map<String, List<String>> pii = new java.util.LinkedHashMap<>();
+    sources().values().stream()
+        .filter(s -> !s.pii().isEmpty())
+        .forEach(s -> pii.put(s.name(), s.pii()));
+    return pii;
+  }
+
   /** Dimensions (not the date dimension) a fact of the model references. */
   public List<FactModel> factsReferencing(String dimension) {
     return facts().values().stream()

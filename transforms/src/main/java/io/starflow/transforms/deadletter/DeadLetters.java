@@ -16,7 +16,16 @@ public final class DeadLetters {
    * and give the handler to every fallible transform.
    */
   public static WriteDeadLetters to(Warehouse warehouse) {
-    return new WriteDeadLetters(warehouse);
+    return new WriteDeadLetters(warehouse, null);
+  }
+
+  /**
+   * As {@link #to(Warehouse)}, masking personal data in raw records and reasons first, when {@code
+   * pii} is given.
+   */
+  public static WriteDeadLetters to(
+      Warehouse warehouse, @javax.annotation.Nullable io.starflow.transforms.pii.PiiMasking pii) {
+    return new WriteDeadLetters(warehouse, pii);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.starflow.transforms.deadletter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -35,15 +36,17 @@ import org.apache.beam.sdk.values.PCollection;
 public final class WriteDeadLetters
     extends PTransform<PCollection<BadRecord>, PCollection<String>> {
   private final Warehouse warehouse;
+  private final @javax.annotation.Nullable PiiMasking pii;
 
-  WriteDeadLetters(Warehouse warehouse) {
+  WriteDeadLetters(Warehouse warehouse, @javax.annotation.Nullable PiiMasking pii) {
     this.warehouse = warehouse;
+    this.pii = pii;
   }
 
   @Override
   public PCollection<String> expand(PCollection<BadRecord> input) {
     return input
-        .apply("WriteToDeadLetterTable", ParDo.of(new WriteFn(warehouse)))
+        .apply("WriteToDeadLetterTable", ParDo.of(new WriteFn(warehouse, pii)))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -110,14 +113,16 @@ public final class WriteDeadLetters
     }
 
     private final Warehouse warehouse;
+    private final @javax.annotation.Nullable PiiMasking pii;
     private final Counter written = StarflowMetrics.counter(StarflowMetrics.DEAD_LETTERS_WRITTEN);
     private transient ObjectMapper json;
     private transient DeadLetterWriter writer;
     private transient List<DeadLetter> unwritten;
     private transient List<Covered> covered;
 
-    WriteFn(Warehouse warehouse) {
+    WriteFn(Warehouse warehouse, @javax.annotation.Nullable PiiMasking pii) {
       this.warehouse = warehouse;
+      this.pii = pii;
     }
 
     @Override
@@ -138,6 +143,18 @@ public final class WriteDeadLetters
         @Element BadRecord bad, @Timestamp org.joda.time.Instant timestamp, BoundedWindow window)
         throws SQLException {
       Parsed parsed = parse(bad, Instant.now(), json);
+      if (pii != null) {
+        DeadLetter letter = parsed.letter;
+        parsed =
+            new Parsed(
+                DeadLetter.of(
+                    letter.stage(),
+                    letter.source(),
+                    pii.maskReason(letter.reason()),
+                    pii.maskText(letter.rawRecord()),
+                    letter.failedAt()),
+                parsed.covers);
+      }
       unwritten.add(parsed.letter);
       parsed.covers.forEach(origin -> covered.add(new Covered(origin, timestamp, window)));
       if (unwritten.size() >= MAX_BUFFERED) {
