@@ -226,6 +226,27 @@ public class WarehouseModelTest {
   }
 
   @Test
+  public void piiColumnsAreNamedStringColumns() throws Exception {
+    String withPii =
+        changed(
+            "      limit_amount: decimal(12, 2)\n",
+            "      limit_amount: decimal(12, 2)\n    pii: [name]\n");
+    assertEquals(Map.of("customers", List.of("name")), read(withPii).piiColumns());
+    assertError(
+        changed(
+            "      limit_amount: decimal(12, 2)\n",
+            "      limit_amount: decimal(12, 2)\n    pii: [phone]\n"),
+        11,
+        "pii column phone is not one of its columns");
+    assertError(
+        changed(
+            "      limit_amount: decimal(12, 2)\n",
+            "      limit_amount: decimal(12, 2)\n    pii: [limit_amount]\n"),
+        11,
+        "only string columns can be masked");
+  }
+
+  @Test
   public void structureErrors() {
     assertError(changed("price: 'decimal(10,2)'", "price: decimal(10,2)"), 18, "quote it");
     assertError(
