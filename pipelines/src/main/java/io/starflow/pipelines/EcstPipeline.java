@@ -34,7 +34,9 @@ public final class EcstPipeline {
   public static PCollection<KV<String, Long>> land(
       PCollection<RawRecord> records, EcstFormat format, MirrorSettings settings) {
     try (BadRecordErrorHandler<PCollection<String>> deadLetters =
-        records.getPipeline().registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse()))) {
+        records
+            .getPipeline()
+            .registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse(), settings.pii()))) {
       DecodeEcst.Result decoded =
           records.apply("DecodeEcst", DecodeEcst.of(format).withBadRecordErrorHandler(deadLetters));
       PCollection<ChangeRecord> bronze = decoded.bronze();

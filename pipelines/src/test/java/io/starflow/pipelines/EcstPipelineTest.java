@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.ecst.EcstFormat;
+import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -56,6 +57,10 @@ public class EcstPipelineTest {
   }
 
   private PipelineResult land(Warehouse warehouse, Path file) {
+    return land(warehouse, file, null);
+  }
+
+  private PipelineResult land(Warehouse warehouse, Path file, PiiMasking pii) {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     EcstPipeline.fromFiles(
         pipeline,
@@ -64,6 +69,7 @@ public class EcstPipelineTest {
             .setWarehouse(warehouse)
             .setKeys(KeyColumns.parse(List.of("sku")))
             .setShards(2)
+            .setPii(pii)
             .build(),
         file.toString());
     PipelineResult result = pipeline.run();
@@ -144,5 +150,34 @@ public class EcstPipelineTest {
     assertThat(Tables.dump(warehouse, "bronze_products"), equalTo(bronze));
     assertThat(Tables.dump(warehouse, "products_history"), equalTo(history));
     assertThat(Tables.dump(warehouse, "dead_letter").size(), equalTo(deadLetters.size()));
+  }
+
+  @Test
+  public void personalFieldsAreMaskedInBronzeMirrorHistoryAndDeadLetters() throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (int n = 0; n < 20; n++) {
+      lines.add(event(String.format("P%03d", n), 1, "Secret Name " + n, 100 + n, false));
+    }
+    lines.add(event("P999", 1, "Secret Name 999 " + "x".repeat(LIMIT), 1, false)); // oversized
+    lines.add(
+        "{\"event_id\":\"e\",\"event_time\":\"yesterday\",\"data\":{\"sku\":\"Q\",\"name\":\"Secret Name 1000\"}}");
+    Path file = folder.newFolder().toPath().resolve("products.jsonl");
+    Files.write(file, lines);
+    Warehouse warehouse = TestWarehouses.duckDb(folder.newFolder().toPath());
+    PiiMasking pii = PiiMasking.withKey(Map.of("products", List.of("name")), "test-key-0123456789");
+    land(warehouse, file, pii);
+    List<String> everything = new ArrayList<>();
+    for (String table : List.of("bronze_products", "products", "products_history", "dead_letter")) {
+      everything.addAll(Tables.dump(warehouse, table));
+    }
+    assertThat(
+        everything.stream()
+            .filter(r -> r.contains("Secret Name"))
+            .collect(java.util.stream.Collectors.toList()),
+        equalTo(List.of()));
+    assertThat(
+        Tables.rows(warehouse, "SELECT name FROM products WHERE sku = 'P003'"),
+        equalTo(List.of(pii.hmac("Secret Name 3"))));
+    assertThat(Tables.count(warehouse, "SELECT count(*) FROM dead_letter"), equalTo(2L));
   }
 }
