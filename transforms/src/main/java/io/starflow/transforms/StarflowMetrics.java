@@ -85,6 +85,14 @@ public final class StarflowMetrics {
   /** ECST events above the size limit, dead-lettered. */
   public static final String OVERSIZED = "events_oversized_dead_lettered";
 
+  /** Thin notifications read, collapsed within a batch, served from cache, calls made, failed. */
+  public static final String NOTIFICATIONS = "notifications_read";
+
+  public static final String NOTIFICATIONS_DEDUPLICATED = "notifications_deduplicated";
+  public static final String LOOKUP_CACHE_HITS = "lookup_cache_hits";
+  public static final String LOOKUP_CALLS = "lookup_calls";
+  public static final String ENRICH_FAILED = "notifications_dead_lettered";
+
   public static Counter counter(String name) {
     return Metrics.counter(NAMESPACE, name);
   }

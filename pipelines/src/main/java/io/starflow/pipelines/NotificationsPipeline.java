@@ -1,0 +1,45 @@
+package io.starflow.pipelines;
+
+import io.starflow.schemas.RawRecord;
+import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.enrich.EnrichNotifications;
+import io.starflow.transforms.io.JsonLines;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Thin event notifications enriched through a bulk lookup ({@link EnrichNotifications}), then
+ * mirrored with history like CDC changes.
+ */
+public final class NotificationsPipeline {
+  private NotificationsPipeline() {}
+
+  public static PCollection<KV<String, Long>> fromFiles(
+      Pipeline pipeline,
+      EnrichNotifications.Settings enrich,
+      MirrorSettings settings,
+      String input) {
+    return enrich(pipeline.apply("ReadJsonLines", JsonLines.read(input)), enrich, settings);
+  }
+
+  public static PCollection<KV<String, Long>> enrich(
+      PCollection<RawRecord> notifications,
+      EnrichNotifications.Settings enrich,
+      MirrorSettings settings) {
+    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
+        notifications
+            .getPipeline()
+            .registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse(), settings.pii()))) {
+      return MirrorPipeline.apply(
+          MirrorPipeline.masked(
+              notifications.apply(
+                  "Enrich",
+                  EnrichNotifications.with(enrich).withBadRecordErrorHandler(deadLetters)),
+              settings),
+          settings,
+          deadLetters);
+    }
+  }
+}

@@ -1,0 +1,417 @@
+package io.starflow.transforms.enrich;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.starflow.schemas.ChangeRecord;
+import io.starflow.schemas.ChangeRecordCoder;
+import io.starflow.schemas.Column;
+import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.RawRecord;
+import io.starflow.schemas.RawRecordCoder;
+import io.starflow.schemas.SourcePosition;
+import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.deadletter.FailedRecord;
+import io.starflow.transforms.debezium.ColumnValues;
+import java.io.IOException;
+import java.io.Serializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.GroupIntoBatches;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.DefaultErrorHandler;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Enriches thin event notifications ({@code {"event": ..., "id": ..., "time": ..., "version"?}})
+ * through a bulk HTTP lookup into full change records of {@code table}, keyed by id and positioned
+ * by the looked-up record's {@code version} (else the notification's time).
+ *
+ * <p>Notifications are batched by size (and, on a stream, by time), de-duplicated within a batch,
+ * served from a per-process cache of looked-up records by (id, version) that expires after {@code
+ * cacheTtl}, and looked up {@code idsPerCall} at a time, rate-limited and retried ({@link
+ * BulkLookup}). Ids the service does not know, and ids whose lookups keep failing, go to dead
+ * letters with the reason (stage {@code enrich}), one per notification.
+ */
+public final class EnrichNotifications
+    extends PTransform<PCollection<RawRecord>, PCollection<ChangeRecord>> {
+  static final String STAGE = "enrich";
+  private static final TupleTag<ChangeRecord> ENRICHED = new TupleTag<ChangeRecord>() {};
+
+  /** The settings of one enrichment. */
+  public static final class Settings implements Serializable {
+    final String url;
+    final String table;
+    int idsPerCall = 500;
+    int callsPerSecond = 10;
+    int attempts = 6;
+    Duration timeout = Duration.ofSeconds(2);
+    Duration backoff = Duration.ofMillis(100);
+    Duration cacheTtl = Duration.ofMinutes(10);
+    int batchSize = 5_000;
+    org.joda.time.Duration maxWait = org.joda.time.Duration.standardSeconds(5);
+    int shards = 4;
+
+    public Settings(String url, String table) {
+      this.url = url;
+      this.table = Identifiers.check("table", table);
+    }
+
+    public Settings idsPerCall(int n) {
+      idsPerCall = n;
+      return this;
+    }
+
+    public Settings callsPerSecond(int n) {
+      callsPerSecond = n;
+      return this;
+    }
+
+    public Settings attempts(int n) {
+      attempts = n;
+      return this;
+    }
+
+    public Settings timeout(Duration d) {
+      timeout = d;
+      return this;
+    }
+
+    public Settings cacheTtl(Duration d) {
+      cacheTtl = d;
+      return this;
+    }
+
+    /** Notifications per batch, and (on a stream) the longest a batch waits to fill. */
+    public Settings batch(int size, org.joda.time.Duration wait) {
+      batchSize = size;
+      maxWait = wait;
+      return this;
+    }
+  }
+
+  private final Settings settings;
+  private final ErrorHandler<BadRecord, ?> errorHandler;
+  private final BadRecordRouter router;
+
+  private EnrichNotifications(
+      Settings settings, ErrorHandler<BadRecord, ?> errorHandler, BadRecordRouter router) {
+    this.settings = settings;
+    this.errorHandler = errorHandler;
+    this.router = router;
+  }
+
+  public static EnrichNotifications with(Settings settings) {
+    return new EnrichNotifications(
+        settings, new DefaultErrorHandler<>(), BadRecordRouter.THROWING_ROUTER);
+  }
+
+  public EnrichNotifications withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgumentNotNull(handler, "withBadRecordErrorHandler(handler) called with null handler");
+    return new EnrichNotifications(settings, handler, BadRecordRouter.RECORDING_ROUTER);
+  }
+
+  @Override
+  public PCollection<ChangeRecord> expand(PCollection<RawRecord> input) {
+    int shards = settings.shards;
+    PCollection<KV<String, RawRecord>> keyed =
+        input
+            .apply(
+                "ByShard",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(), TypeDescriptor.of(RawRecord.class)))
+                    .via((RawRecord r) -> KV.of(shardOf(r, shards), r)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), RawRecordCoder.of()));
+    PCollection<KV<String, Iterable<RawRecord>>> batches =
+        input.isBounded() == PCollection.IsBounded.BOUNDED
+            // a bounded run groups each shard once; the lookup splits it into batches
+            ? keyed.apply("Gather", GroupByKey.create())
+            : keyed.apply(
+                "Batch",
+                GroupIntoBatches.<String, RawRecord>ofSize(settings.batchSize)
+                    .withMaxBufferingDuration(settings.maxWait));
+    PCollectionTuple result =
+        batches.apply(
+            "LookUp",
+            ParDo.of(new EnrichFn(settings, router))
+                .withOutputTags(ENRICHED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.collect(errorHandler, result);
+    return result.get(ENRICHED).setCoder(ChangeRecordCoder.of());
+  }
+
+  /**
+   * The shard of a notification's id, so that one id's notifications meet in one batch and are
+   * looked up once; a record without a readable id goes by its origin (it fails to decode anyway).
+   */
+  static String shardOf(RawRecord record, int shards) {
+    String key = record.origin();
+    try {
+      JsonNode id = SHARD_JSON.readTree(record.value() == null ? "" : record.value()).get("id");
+      if (id != null && (id.isTextual() || id.isIntegralNumber())) {
+        key = id.asText();
+      }
+    } catch (IOException | RuntimeException e) {
+      // keep the origin
+    }
+    return Integer.toString(Math.floorMod(key.hashCode(), shards));
+  }
+
+  private static final ObjectMapper SHARD_JSON = new ObjectMapper();
+
+  /** A notification read: its id, optional version, time and origin. */
+  private static final class Notification {
+    final String id;
+    final @Nullable Long version;
+    final Instant time;
+    final RawRecord raw;
+
+    Notification(String id, @Nullable Long version, Instant time, RawRecord raw) {
+      this.id = id;
+      this.version = version;
+      this.time = time;
+      this.raw = raw;
+    }
+  }
+
+  /** A looked-up record and when it stops being fresh. */
+  private static final class Cached {
+    final JsonNode record;
+    final long version;
+    final Instant expires;
+
+    Cached(JsonNode record, long version, Instant expires) {
+      this.record = record;
+      this.version = version;
+      this.expires = expires;
+    }
+  }
+
+  private static final class EnrichFn extends DoFn<KV<String, Iterable<RawRecord>>, ChangeRecord> {
+    /** Looked-up records by id, shared by every thread of this process. */
+    private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Settings settings;
+    private final BadRecordRouter router;
+    private final Counter notifications = StarflowMetrics.counter(StarflowMetrics.NOTIFICATIONS);
+    private final Counter deduplicated =
+        StarflowMetrics.counter(StarflowMetrics.NOTIFICATIONS_DEDUPLICATED);
+    private final Counter cacheHits = StarflowMetrics.counter(StarflowMetrics.LOOKUP_CACHE_HITS);
+    private final Counter calls = StarflowMetrics.counter(StarflowMetrics.LOOKUP_CALLS);
+    private final Counter failed = StarflowMetrics.counter(StarflowMetrics.ENRICH_FAILED);
+    private transient BulkLookup lookup;
+    private transient ColumnValues values;
+
+    EnrichFn(Settings settings, BadRecordRouter router) {
+      this.settings = settings;
+      this.router = router;
+    }
+
+    @Setup
+    public void setup() {
+      lookup =
+          new BulkLookup(
+              settings.url,
+              settings.callsPerSecond,
+              settings.attempts,
+              settings.timeout,
+              settings.backoff);
+      values = new ColumnValues("\u0000starflow:no-placeholder\u0000");
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<RawRecord>> batch, MultiOutputReceiver out)
+        throws Exception {
+      List<Notification> pending = new ArrayList<>();
+      for (RawRecord raw : batch.getValue()) {
+        notifications.inc();
+        Notification notification = read(raw, out);
+        if (notification != null) {
+          pending.add(notification);
+        }
+        if (pending.size() >= settings.batchSize) {
+          enrich(pending, out);
+          pending = new ArrayList<>();
+        }
+      }
+      if (!pending.isEmpty()) {
+        enrich(pending, out);
+      }
+    }
+
+    private @Nullable Notification read(RawRecord raw, MultiOutputReceiver out) throws Exception {
+      try {
+        JsonNode node = JSON.readTree(raw.value() == null ? "" : raw.value());
+        if (node == null || !node.isObject()) {
+          throw new IllegalArgumentException("a notification is a JSON object");
+        }
+        JsonNode id = node.get("id");
+        if (id == null || !(id.isTextual() || id.isIntegralNumber())) {
+          throw new IllegalArgumentException("'id' must be a string or a whole number");
+        }
+        JsonNode time = node.get("time");
+        Instant at;
+        if (time != null && time.isIntegralNumber()) {
+          at = Instant.ofEpochMilli(time.asLong());
+        } else if (time != null && time.isTextual()) {
+          at = OffsetDateTime.parse(time.asText()).toInstant().truncatedTo(ChronoUnit.MICROS);
+        } else {
+          throw new IllegalArgumentException("'time' must be ISO-8601 or epoch milliseconds");
+        }
+        JsonNode version = node.get("version");
+        return new Notification(
+            id.asText(),
+            version != null && version.canConvertToLong() ? version.asLong() : null,
+            at,
+            raw);
+      } catch (IOException | IllegalArgumentException | DateTimeParseException e) {
+        fail(out, raw, "decode", "not a notification: " + e.getMessage());
+        return null;
+      }
+    }
+
+    private void enrich(List<Notification> batch, MultiOutputReceiver out) throws Exception {
+      // the newest notification per id stands for the others of the batch
+      Map<String, Notification> newest = new LinkedHashMap<>();
+      Map<String, List<Notification>> all = new LinkedHashMap<>();
+      for (Notification n : batch) {
+        all.computeIfAbsent(n.id, k -> new ArrayList<>()).add(n);
+        Notification kept = newest.get(n.id);
+        if (kept == null || later(n, kept)) {
+          newest.put(n.id, n);
+        }
+      }
+      deduplicated.inc(batch.size() - newest.size());
+      Map<String, JsonNode> found = new LinkedHashMap<>();
+      List<String> toFetch = new ArrayList<>();
+      Instant now = Instant.now();
+      for (Notification n : newest.values()) {
+        Cached cached = CACHE.get(n.id);
+        if (cached != null
+            && cached.expires.isAfter(now)
+            && (n.version == null || cached.version >= n.version)) {
+          cacheHits.inc();
+          found.put(n.id, cached.record);
+        } else {
+          toFetch.add(n.id);
+        }
+      }
+      Map<String, String> failures = new LinkedHashMap<>();
+      for (int i = 0; i < toFetch.size(); i += settings.idsPerCall) {
+        List<String> ids = toFetch.subList(i, Math.min(toFetch.size(), i + settings.idsPerCall));
+        calls.inc();
+        try {
+          Map<String, JsonNode> answer = lookup.lookUp(ids);
+          Instant expires = Instant.now().plus(settings.cacheTtl);
+          for (String id : ids) {
+            JsonNode record = answer.get(id);
+            if (record == null) {
+              failures.put(id, "the service does not know " + settings.table + " " + id);
+            } else {
+              found.put(id, record);
+              CACHE.put(id, new Cached(record, record.path("version").asLong(0), expires));
+            }
+          }
+        } catch (IOException e) {
+          for (String id : ids) {
+            failures.put(
+                id,
+                "lookup of "
+                    + settings.table
+                    + " "
+                    + id
+                    + " failed after "
+                    + settings.attempts
+                    + " attempts: "
+                    + e.getMessage());
+          }
+        }
+      }
+      for (Map.Entry<String, List<Notification>> entry : all.entrySet()) {
+        String id = entry.getKey();
+        if (failures.containsKey(id)) {
+          for (Notification n : entry.getValue()) {
+            fail(out, n.raw, STAGE, failures.get(id));
+          }
+          continue;
+        }
+        Notification n = newest.get(id);
+        out.get(ENRICHED).output(record(n, found.get(id)));
+      }
+    }
+
+    private static boolean later(Notification a, Notification b) {
+      if (a.version != null && b.version != null && !a.version.equals(b.version)) {
+        return a.version > b.version;
+      }
+      return a.time.isAfter(b.time);
+    }
+
+    private ChangeRecord record(Notification n, JsonNode record) {
+      List<Column> columns = new ArrayList<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = record.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        if (Identifiers.isValid(field.getKey())
+            && !Identifiers.MIRROR_METADATA.contains(field.getKey())) {
+          columns.add(values.inferred(field.getKey(), field.getValue()));
+        }
+      }
+      long version = record.path("version").asLong(-1);
+      return ChangeRecord.builder()
+          .setTable(settings.table)
+          .setKeyColumns(List.of("id"))
+          .setOp(ChangeRecord.Op.UPSERT)
+          .setSourceOp("n")
+          .setPosition(
+              version >= 0
+                  ? SourcePosition.of(version)
+                  : SourcePosition.of(ChronoUnit.MICROS.between(Instant.EPOCH, n.time)))
+          .setEventTime(n.time)
+          .putSource("format", "notification")
+          .setOrigin(n.raw.origin())
+          .setColumns(columns)
+          .build();
+    }
+
+    private void fail(MultiOutputReceiver out, RawRecord raw, String stage, String reason)
+        throws Exception {
+      failed.inc();
+      router.route(
+          out,
+          FailedRecord.of(stage, raw.origin(), raw.value()),
+          FailedRecord.coder(),
+          new IllegalStateException(reason),
+          reason);
+    }
+  }
+}
