@@ -2,13 +2,17 @@ package io.starflow.pipelines.cli;
 
 import io.starflow.pipelines.EventsPipeline;
 import io.starflow.pipelines.MirrorSettings;
+import io.starflow.pipelines.NotificationsPipeline;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.pipelines.sample.MirrorCheck;
+import io.starflow.pipelines.sample.OrderApi;
+import io.starflow.pipelines.sample.OrderNotifications;
 import io.starflow.pipelines.sample.RetailCdc;
 import io.starflow.pipelines.sample.RetailInventory;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.model.WarehouseModel;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.enrich.EnrichNotifications;
 import io.starflow.transforms.events.AsOf;
 import io.starflow.transforms.events.Inventory;
 import io.starflow.transforms.pii.PiiMasking;
@@ -39,7 +43,8 @@ import picocli.CommandLine.Spec;
           + " state, and builds the retail star schema (dim_customer, dim_product, dim_date,"
           + " fact_order_line) of models/retail.yaml from the history. Then it folds a sample"
           + " event-sourced inventory and answers: what was the inventory worth at 2 PM on"
-          + " Black Friday?",
+          + " Black Friday? Last, it enriches thin order notifications through a flaky sample"
+          + " order service and shows notifications against calls made.",
       "",
       "Running it again changes nothing in the warehouse: writes are idempotent."
     })
@@ -120,6 +125,7 @@ final class DemoCommand implements Callable<Integer> {
     out.println();
     StarSummary.query(settings.warehouse(), RetailCdc.REVENUE_BY_SEGMENT, out);
     boolean inventoryRight = inventory(settings.warehouse(), out);
+    boolean enriched = notifications(settings, out);
     String url = settings.warehouse().jdbcUrl();
     if (url.startsWith(DUCKDB_PREFIX)) {
       out.printf(
@@ -127,9 +133,60 @@ final class DemoCommand implements Callable<Integer> {
           url.substring(DUCKDB_PREFIX.length()));
     }
     out.flush();
-    return differences.isEmpty() && outcome.counts.reconciles() && inventoryRight
+    return differences.isEmpty() && outcome.counts.reconciles() && inventoryRight && enriched
         ? 0
         : Starflow.NOT_RECONCILED;
+  }
+
+  /**
+   * Enriches thin order notifications through the sample order service, which fails a fifth of its
+   * calls; shows notifications against calls made. Returns whether every order arrived.
+   */
+  private boolean notifications(MirrorSettings settings, PrintWriter out) throws Exception {
+    int count = 10_000;
+    int orders = 2_000;
+    List<String> lines = OrderNotifications.generate(seed, count, orders);
+    Path file = dataDir.resolve("notifications").resolve("orders.jsonl");
+    java.nio.file.Files.createDirectories(file.getParent());
+    java.nio.file.Files.write(file, lines);
+    out.println();
+    out.printf(
+        "Enriching %,d thin order notifications (%,d orders) through the sample order service,"
+            + " which fails a fifth of its calls (HTTP 503 or too slow)...%n",
+        count, orders);
+    out.flush();
+    int limit = 5;
+    try (OrderApi api = OrderApi.start().failing(0.2, 1_000)) {
+      Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
+      NotificationsPipeline.fromFiles(
+          pipeline,
+          new EnrichNotifications.Settings(api.url(), "order_details")
+              .callsPerSecond(limit)
+              .timeout(java.time.Duration.ofMillis(500)),
+          settings.toBuilder().setModel(null).setPii(null).build(),
+          file.toString());
+      RunCounts counts = EventsCommand.runWithProgress(pipeline, null, 0);
+      long rows;
+      try (java.sql.Connection c = settings.warehouse().connect();
+          java.sql.Statement s = c.createStatement();
+          java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM order_details")) {
+        rs.next();
+        rows = rs.getLong(1);
+      }
+      out.printf(
+          "  %,d notifications -> %,d calls to the order service (%,d failed and were retried;"
+              + " at most %d in any second, the limit is %d); %,d served from cache, %,d"
+              + " collapsed in their batch; %,d orders in order_details%n",
+          counts.get(StarflowMetrics.NOTIFICATIONS),
+          api.calls(),
+          api.failedCalls(),
+          api.peakCallsPerSecond(),
+          limit,
+          counts.get(StarflowMetrics.LOOKUP_CACHE_HITS),
+          counts.get(StarflowMetrics.NOTIFICATIONS_DEDUPLICATED),
+          rows);
+      return rows == orders;
+    }
   }
 
   /**

@@ -31,6 +31,7 @@ public final class OrderApi implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
+  private final java.util.concurrent.ExecutorService executor = Executors.newFixedThreadPool(8);
   private final Map<String, Integer> versions = new ConcurrentHashMap<>();
   private final Set<String> unknown = ConcurrentHashMap.newKeySet();
   private final List<Long> callTimes = Collections.synchronizedList(new ArrayList<>());
@@ -50,7 +51,7 @@ public final class OrderApi implements AutoCloseable {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     OrderApi api = new OrderApi(server);
     server.createContext("/orders/bulk", api::handle);
-    server.setExecutor(Executors.newFixedThreadPool(8));
+    server.setExecutor(api.executor);
     server.start();
     return api;
   }
@@ -172,5 +173,6 @@ public final class OrderApi implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }

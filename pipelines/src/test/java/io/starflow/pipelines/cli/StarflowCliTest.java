@@ -135,6 +135,8 @@ public class StarflowCliTest {
     assertThat(run.out, containsString("segment_at_order_time"));
     assertThat(run.out, containsString("Inventory value at 2:00 PM on Black Friday"));
     assertThat(run.out, containsString("(equal)"));
+    assertThat(run.out, containsString("10,000 notifications -> "));
+    assertThat(run.out, containsString("2,000 orders in order_details"));
 
     // The same events through the model file give the same star (here without masking).
     String model =
