@@ -216,7 +216,7 @@ public final class EnrichNotifications
   }
 
   private static final class EnrichFn extends DoFn<KV<String, Iterable<RawRecord>>, ChangeRecord> {
-    /** Looked-up records by id, shared by every thread of this process. */
+    /** Looked-up records by service and id, shared by every thread of this process. */
     private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -316,7 +316,7 @@ public final class EnrichNotifications
       List<String> toFetch = new ArrayList<>();
       Instant now = Instant.now();
       for (Notification n : newest.values()) {
-        Cached cached = CACHE.get(n.id);
+        Cached cached = CACHE.get(cacheKey(n.id));
         if (cached != null
             && cached.expires.isAfter(now)
             && (n.version == null || cached.version >= n.version)) {
@@ -339,7 +339,8 @@ public final class EnrichNotifications
               failures.put(id, "the service does not know " + settings.table + " " + id);
             } else {
               found.put(id, record);
-              CACHE.put(id, new Cached(record, record.path("version").asLong(0), expires));
+              CACHE.put(
+                  cacheKey(id), new Cached(record, record.path("version").asLong(0), expires));
             }
           }
         } catch (IOException e) {
@@ -368,6 +369,11 @@ public final class EnrichNotifications
         Notification n = newest.get(id);
         out.get(ENRICHED).output(record(n, found.get(id)));
       }
+    }
+
+    /** The cache is shared by every enrichment of the process: keys name the service too. */
+    private String cacheKey(String id) {
+      return settings.url + "\u0000" + id;
     }
 
     private static boolean later(Notification a, Notification b) {
