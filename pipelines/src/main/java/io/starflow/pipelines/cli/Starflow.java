@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Starflow.Version.class,
     description = {
-      "Turns application event streams (Debezium CDC, event-sourced aggregates) into a"
+      "Turns application event streams (Debezium CDC, event-sourced aggregates, full-state"
+          + " events, thin notifications) into a"
           + " star-schema warehouse with"
           + " Apache Beam.",
       "",
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       EventsCommand.class,
       EcstCommand.class,
+      EnrichCommand.class,
       AsOfCommand.class,
       BackfillCommand.class,
       DemoCommand.class,
