@@ -94,8 +94,9 @@ final class DemoCommand implements Callable<Integer> {
     } else {
       pii = RetailCdc.samplePii();
       out.println(
-          "  (customers.name and customers.email are personal data: masked with the sample key,"
-              + " as "
+          "  (personal data "
+              + model.piiColumns()
+              + " is masked with the public sample key, as "
               + PiiMasking.KEY_VARIABLE
               + " is not set)");
     }
