@@ -150,7 +150,9 @@ public final class EventTables implements Serializable {
               c ->
                   columns.add(io.starflow.transforms.warehouse.TableColumn.of(c.name(), c.type())));
       ddl.add(dialect.createMirrorTable(record.table(), record.keyColumns(), columns));
-      ddl.add(dialect.createHistoryTable(record.table(), record.keyColumns(), columns));
+      if (record.table().equals(state())) {
+        ddl.add(dialect.createHistoryTable(record.table(), record.keyColumns(), columns));
+      }
     }
     try (Connection connection = warehouse.connect()) {
       warehouse.executeDdl(connection, ddl.toArray(new String[0]));

@@ -41,6 +41,10 @@ public final class MirrorWriter implements AutoCloseable {
   private final SqlDialect dialect;
   private final Connection connection;
   private final Map<String, Layout> layouts = new HashMap<>();
+
+  /** Tables whose history table this writer has made sure of. */
+  private final java.util.Set<String> historyEnsured = new java.util.HashSet<>();
+
   private final Map<String, String> stages = new HashMap<>();
 
   /** What one write did. */
@@ -112,7 +116,7 @@ public final class MirrorWriter implements AutoCloseable {
     List<Rejected> rejected = new ArrayList<>();
     for (Map.Entry<String, Map<String, ChangeRecord>> entry : byTable.entrySet()) {
       List<ChangeRecord> records = new ArrayList<>(entry.getValue().values());
-      Layout layout = ensureTable(entry.getKey(), records);
+      Layout layout = ensureTable(entry.getKey(), records, false);
       List<Object[]> rows = new ArrayList<>(records.size());
       Set<String> unavailable = new LinkedHashSet<>();
       for (ChangeRecord record : records) {
@@ -268,7 +272,7 @@ public final class MirrorWriter implements AutoCloseable {
     List<Rejected> rejected = new ArrayList<>();
     for (Map.Entry<String, Map<String, ChangeRecord>> entry : byTable.entrySet()) {
       List<ChangeRecord> records = new ArrayList<>(entry.getValue().values());
-      Layout layout = ensureTable(entry.getKey(), records);
+      Layout layout = ensureTable(entry.getKey(), records, true);
       List<Object[]> rows = new ArrayList<>(records.size());
       for (ChangeRecord record : records) {
         try {
@@ -340,8 +344,13 @@ public final class MirrorWriter implements AutoCloseable {
     return stage;
   }
 
-  /** The table's layout, after creating the table or adding the columns {@code records} need. */
-  private Layout ensureTable(String table, List<ChangeRecord> records) throws SQLException {
+  /**
+   * The table's layout, after creating the table or adding the columns {@code records} need. The
+   * history table is created when {@code history} asks for it, and kept in step with the mirror
+   * table's columns once it exists.
+   */
+  private Layout ensureTable(String table, List<ChangeRecord> records, boolean history)
+      throws SQLException {
     List<String> keys = records.get(0).keyColumns();
     Map<String, ColumnType> needed = new LinkedHashMap<>();
     for (ChangeRecord record : records) {
@@ -353,7 +362,9 @@ public final class MirrorWriter implements AutoCloseable {
       }
     }
     Layout layout = layouts.get(table);
-    if (layout != null && layout.byName.keySet().containsAll(needed.keySet())) {
+    if (layout != null
+        && layout.byName.keySet().containsAll(needed.keySet())
+        && (!history || historyEnsured.contains(table))) {
       return layout;
     }
     Lock ddl = WarehouseLocks.forDdl(warehouse);
@@ -376,12 +387,16 @@ public final class MirrorWriter implements AutoCloseable {
       }
       connection.commit();
       layout = readLayout(table);
-      if (layout != null) {
+      boolean historyExists =
+          io.starflow.schemas.Identifiers.isValid(table + SqlDialect.HISTORY_SUFFIX)
+              && readLayout(SqlDialect.historyTable(table)) != null;
+      if (layout != null && (history || historyExists)) {
         Layout source = withoutMetadata(layout);
         execute(dialect.createHistoryTable(table, source.keys, source.columns));
         for (TableColumn column : source.columns) {
           execute(dialect.addColumn(SqlDialect.historyTable(table), column));
         }
+        historyEnsured.add(table);
       }
       connection.commit();
     } catch (SQLException e) {
