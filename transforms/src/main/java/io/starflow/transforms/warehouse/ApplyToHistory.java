@@ -6,13 +6,10 @@ import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
-import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -128,45 +125,13 @@ public final class ApplyToHistory extends PTransform<PCollection<ChangeRecord>, 
         .add(DisplayData.item("batchSize", batchSize).withLabel("Versions per transaction"));
   }
 
-  private static final class WriteHistoryFn extends DoFn<KV<String, Iterable<ChangeRecord>>, Long> {
-    private final CountingWriter writer;
-    private final int batchSize;
-    private final BadRecordRouter router;
-
+  private static final class WriteHistoryFn extends WriteShardFn<Long> {
     WriteHistoryFn(Warehouse warehouse, int batchSize, BadRecordRouter router) {
-      this.writer = new CountingWriter(warehouse);
-      this.batchSize = batchSize;
-      this.router = router;
+      super(warehouse, batchSize, router);
     }
 
     @Override
-    public void populateDisplayData(DisplayData.Builder builder) {
-      builder.add(
-          DisplayData.item("warehouse", writer.warehouse().displayUrl()).withLabel("Warehouse"));
-    }
-
-    @Setup
-    public void setup() throws SQLException {
-      writer.open();
-    }
-
-    @ProcessElement
-    public void process(@Element KV<String, Iterable<ChangeRecord>> shard, MultiOutputReceiver out)
-        throws Exception {
-      List<ChangeRecord> batch = new ArrayList<>();
-      for (ChangeRecord record : shard.getValue()) {
-        batch.add(record);
-        if (batch.size() >= batchSize) {
-          write(batch, out);
-          batch.clear();
-        }
-      }
-      if (!batch.isEmpty()) {
-        write(batch, out);
-      }
-    }
-
-    private void write(List<ChangeRecord> batch, MultiOutputReceiver out) throws Exception {
+    void write(List<ChangeRecord> batch, MultiOutputReceiver out) throws Exception {
       MirrorWriter.HistoryResult result = writer.writeHistory(batch);
       for (MirrorWriter.Rejected rejected : result.rejected) {
         router.route(
@@ -177,11 +142,6 @@ public final class ApplyToHistory extends PTransform<PCollection<ChangeRecord>, 
             rejected.reason);
       }
       out.get(ADDED).output(result.added);
-    }
-
-    @Teardown
-    public void teardown() throws SQLException {
-      writer.close();
     }
   }
 }

@@ -7,8 +7,6 @@ import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
-import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -162,46 +160,13 @@ public abstract class ApplyToMirror
     }
   }
 
-  private static final class WriteBatchesFn
-      extends DoFn<KV<String, Iterable<ChangeRecord>>, KV<String, Long>> {
-    private final CountingWriter writer;
-    private final int batchSize;
-    private final BadRecordRouter router;
-
+  private static final class WriteBatchesFn extends WriteShardFn<KV<String, Long>> {
     WriteBatchesFn(Warehouse warehouse, int batchSize, BadRecordRouter router) {
-      this.writer = new CountingWriter(warehouse);
-      this.batchSize = batchSize;
-      this.router = router;
+      super(warehouse, batchSize, router);
     }
 
     @Override
-    public void populateDisplayData(DisplayData.Builder builder) {
-      builder.add(
-          DisplayData.item("warehouse", writer.warehouse().displayUrl()).withLabel("Warehouse"));
-    }
-
-    @Setup
-    public void setup() throws SQLException {
-      writer.open();
-    }
-
-    @ProcessElement
-    public void process(@Element KV<String, Iterable<ChangeRecord>> shard, MultiOutputReceiver out)
-        throws Exception {
-      List<ChangeRecord> batch = new ArrayList<>(Math.min(batchSize, 1024));
-      for (ChangeRecord record : shard.getValue()) {
-        batch.add(record);
-        if (batch.size() >= batchSize) {
-          write(batch, out);
-          batch.clear();
-        }
-      }
-      if (!batch.isEmpty()) {
-        write(batch, out);
-      }
-    }
-
-    private void write(List<ChangeRecord> batch, MultiOutputReceiver out) throws Exception {
+    void write(List<ChangeRecord> batch, MultiOutputReceiver out) throws Exception {
       MirrorWriter.Result result = writer.write(batch);
       for (MirrorWriter.Rejected rejected : result.rejected) {
         String origin = rejected.record.origin();
@@ -213,11 +178,6 @@ public abstract class ApplyToMirror
             rejected.reason);
       }
       out.get(WRITTEN).output(KV.of(batch.get(0).table(), result.changed));
-    }
-
-    @Teardown
-    public void teardown() throws SQLException {
-      writer.close();
     }
   }
 }

@@ -35,7 +35,6 @@ import java.util.concurrent.locks.Lock;
  * <p>Not thread-safe: one writer per thread, each with its own connection.
  */
 public final class MirrorWriter implements AutoCloseable {
-  private static final int MAX_ATTEMPTS = 5;
 
   private final Warehouse warehouse;
   private final SqlDialect dialect;
@@ -190,14 +189,14 @@ public final class MirrorWriter implements AutoCloseable {
         return done;
       } catch (SQLException e) {
         connection.rollback();
-        if (!dialect.isRetryable(e) || attempt >= MAX_ATTEMPTS) {
+        if (!WarehouseRetries.again(dialect, e, attempt)) {
           throw e;
         }
       } finally {
         clearStage(table);
         lock.unlock();
       }
-      backOff(attempt);
+      WarehouseRetries.backOff(attempt);
     }
   }
 
@@ -312,15 +311,6 @@ public final class MirrorWriter implements AutoCloseable {
         statement.execute(clear);
       }
       connection.commit();
-    }
-  }
-
-  private static void backOff(int attempt) {
-    try {
-      Thread.sleep(50L << attempt);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while retrying a warehouse write", e);
     }
   }
 

@@ -49,7 +49,6 @@ public final class StarRefresh {
 
   private static final String END = "9999-12-31 00:00:00+00";
   private static final String SCRATCH = "_starflow_refresh";
-  private static final int MAX_ATTEMPTS = 5;
 
   private final Warehouse warehouse;
   private final WarehouseModel model;
@@ -90,18 +89,13 @@ public final class StarRefresh {
           return changed;
         } catch (SQLException e) {
           connection.rollback();
-          if (!dialect.isRetryable(e) || attempt >= MAX_ATTEMPTS) {
+          if (!WarehouseRetries.again(dialect, e, attempt)) {
             throw e;
           }
         } finally {
           lock.unlock();
         }
-        try {
-          Thread.sleep(50L << attempt);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while retrying a star refresh", e);
-        }
+        WarehouseRetries.backOff(attempt);
       }
     } finally {
       connection.setAutoCommit(autoCommit);
