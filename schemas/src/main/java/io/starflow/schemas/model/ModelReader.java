@@ -292,17 +292,7 @@ final class ModelReader {
       throws ModelException {
     String what = "dimension " + name;
     allowOnly(node, "kind", "source", "scd", "attributes", "versioned_by", "surrogate_key");
-    YamlNode sourceNode = required(node, "source", YamlNode.Kind.SCALAR);
-    SourceModel source = sources.get(sourceNode.text());
-    if (source == null) {
-      throw error(
-          sourceNode,
-          what
-              + ": source "
-              + sourceNode.describe()
-              + " is not a source of the model; sources: "
-              + sources.keySet());
-    }
+    SourceModel source = sourceOf(node, what + ": source", sources);
     int scd = 2;
     YamlNode scdNode = optional(node, "scd", YamlNode.Kind.SCALAR);
     if (scdNode != null) {
@@ -382,17 +372,7 @@ final class ModelReader {
     String what = "fact " + name;
     requireMap(node, what);
     allowOnly(node, "source", "lookups", "event_time", "measures", "dimensions");
-    YamlNode sourceNode = required(node, "source", YamlNode.Kind.SCALAR);
-    SourceModel source = sources.get(sourceNode.text());
-    if (source == null) {
-      throw error(
-          sourceNode,
-          what
-              + ": source "
-              + sourceNode.describe()
-              + " is not a source of the model; sources: "
-              + sources.keySet());
-    }
+    SourceModel source = sourceOf(node, what + ": source", sources);
     Map<String, SourceModel> visible = new LinkedHashMap<>();
     visible.put(source.name(), source);
     List<FactModel.Lookup> lookups = new ArrayList<>();
@@ -401,16 +381,8 @@ final class ModelReader {
       for (YamlNode lookupNode : lookupsNode.items()) {
         requireMap(lookupNode, what + ": a lookup");
         allowOnly(lookupNode, "source", "on");
-        YamlNode lookupSourceNode = required(lookupNode, "source", YamlNode.Kind.SCALAR);
-        SourceModel lookup = sources.get(lookupSourceNode.text());
-        if (lookup == null) {
-          throw error(
-              lookupSourceNode,
-              what
-                  + ": lookup source "
-                  + lookupSourceNode.describe()
-                  + " is not a source of the model");
-        }
+        YamlNode lookupSourceNode = lookupNode.entries().get("source");
+        SourceModel lookup = sourceOf(lookupNode, what + ": lookup source", sources);
         if (visible.containsKey(lookup.name())) {
           throw error(lookupSourceNode, what + ": source " + lookup.name() + " is joined twice");
         }
@@ -562,6 +534,23 @@ final class ModelReader {
     }
     return FactModel.of(
         name, source.name(), source.key(), lookups, eventTime, measures, references);
+  }
+
+  /** The source {@code parent}'s "source" names, or an error naming the sources there are. */
+  private SourceModel sourceOf(YamlNode parent, String what, Map<String, SourceModel> sources)
+      throws ModelException {
+    YamlNode node = required(parent, "source", YamlNode.Kind.SCALAR);
+    SourceModel source = sources.get(node.text());
+    if (source == null) {
+      throw error(
+          node,
+          what
+              + " "
+              + node.describe()
+              + " is not a source of the model; sources: "
+              + sources.keySet());
+    }
+    return source;
   }
 
   private void unique(int line, String what, Set<String> columns, String column)

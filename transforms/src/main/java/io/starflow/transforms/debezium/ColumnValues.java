@@ -27,6 +27,11 @@ public final class ColumnValues {
   private final String placeholder;
   private final byte[] placeholderBytes;
 
+  /** Values of sources that never leave a value out (no placeholder value can match). */
+  public static ColumnValues withoutPlaceholder() {
+    return new ColumnValues("\u0000starflow:no-placeholder\u0000");
+  }
+
   public ColumnValues(String placeholder) {
     this.placeholder = placeholder;
     this.placeholderBytes = placeholder.getBytes(StandardCharsets.UTF_8);

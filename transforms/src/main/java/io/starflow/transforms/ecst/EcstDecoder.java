@@ -11,11 +11,10 @@ import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.SourcePosition;
 import io.starflow.transforms.debezium.ColumnValues;
 import io.starflow.transforms.debezium.DecodeException;
+import io.starflow.transforms.io.EventTimes;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -78,7 +77,8 @@ final class EcstDecoder implements Serializable {
     if (data == null || !data.isObject()) {
       throw new DecodeException("'" + format.dataField() + "' must hold the entity as an object");
     }
-    Instant eventTime = time(event.get(format.eventTimeField()));
+    Instant eventTime =
+        EventTimes.read(event.get(format.eventTimeField()), format.eventTimeField());
     JsonNode idNode = event.get(format.eventIdField());
     if (idNode == null || !(idNode.isTextual() || idNode.isIntegralNumber())) {
       throw new DecodeException("'" + format.eventIdField() + "' must be a string or a number");
@@ -95,7 +95,7 @@ final class EcstDecoder implements Serializable {
       }
       if (values == null) {
         // ECST events carry no unchanged-value placeholders: use one no value can equal
-        values = new ColumnValues("\u0000starflow:no-placeholder\u0000");
+        values = ColumnValues.withoutPlaceholder();
       }
       columns.add(values.inferred(field.getKey(), field.getValue()));
     }
@@ -177,21 +177,6 @@ final class EcstDecoder implements Serializable {
         .setOrigin(raw.origin())
         .setColumns(columns)
         .build();
-  }
-
-  private static Instant time(JsonNode value) {
-    if (value != null && value.isIntegralNumber()) {
-      return Instant.ofEpochMilli(value.asLong());
-    }
-    if (value != null && value.isTextual()) {
-      try {
-        return OffsetDateTime.parse(value.asText()).toInstant().truncatedTo(ChronoUnit.MICROS);
-      } catch (DateTimeParseException e) {
-        // reported below
-      }
-    }
-    throw new DecodeException(
-        "the event time must be ISO-8601 with an offset or epoch milliseconds, was " + value);
   }
 
   /** An event above the size limit. */

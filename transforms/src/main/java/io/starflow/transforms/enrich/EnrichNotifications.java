@@ -15,12 +15,11 @@ import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
 import io.starflow.transforms.debezium.ColumnValues;
+import io.starflow.transforms.io.EventTimes;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -246,7 +245,7 @@ public final class EnrichNotifications
               settings.attempts,
               settings.timeout,
               settings.backoff);
-      values = new ColumnValues("\u0000starflow:no-placeholder\u0000");
+      values = ColumnValues.withoutPlaceholder();
     }
 
     @ProcessElement
@@ -279,22 +278,14 @@ public final class EnrichNotifications
         if (id == null || !(id.isTextual() || id.isIntegralNumber())) {
           throw new IllegalArgumentException("'id' must be a string or a whole number");
         }
-        JsonNode time = node.get("time");
-        Instant at;
-        if (time != null && time.isIntegralNumber()) {
-          at = Instant.ofEpochMilli(time.asLong());
-        } else if (time != null && time.isTextual()) {
-          at = OffsetDateTime.parse(time.asText()).toInstant().truncatedTo(ChronoUnit.MICROS);
-        } else {
-          throw new IllegalArgumentException("'time' must be ISO-8601 or epoch milliseconds");
-        }
+        Instant at = EventTimes.read(node.get("time"), "time");
         JsonNode version = node.get("version");
         return new Notification(
             id.asText(),
             version != null && version.canConvertToLong() ? version.asLong() : null,
             at,
             raw);
-      } catch (IOException | IllegalArgumentException | DateTimeParseException e) {
+      } catch (IOException | IllegalArgumentException e) {
         fail(out, raw, "decode", "not a notification: " + e.getMessage());
         return null;
       }

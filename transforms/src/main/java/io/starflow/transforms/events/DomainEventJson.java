@@ -6,8 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.starflow.schemas.DomainEvent;
 import io.starflow.transforms.debezium.DecodeException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import io.starflow.transforms.io.EventTimes;
 import java.util.Map;
 import javax.annotation.Nullable;
 
@@ -56,7 +55,7 @@ public final class DomainEventJson {
         version.asLong(),
         text(node, "event_type"),
         canonical(payload),
-        time(node.get("event_time")),
+        EventTimes.read(node.get("event_time"), "event_time"),
         identifier(node, "event_id"),
         origin);
   }
@@ -106,29 +105,6 @@ public final class DomainEventJson {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a decoded event always holds a JSON object", e);
     }
-  }
-
-  private static Instant time(@Nullable JsonNode value) {
-    if (value != null && value.isIntegralNumber()) {
-      return Instant.ofEpochMilli(value.asLong());
-    }
-    if (value != null && value.isTextual()) {
-      try {
-        // warehouses keep microseconds; so does the event, to compare equal once stored
-        return java.time.OffsetDateTime.parse(value.asText())
-            .toInstant()
-            .truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-      } catch (DateTimeParseException e) {
-        throw new DecodeException(
-            "'event_time' must be ISO-8601 with an offset (2025-11-28T14:00:00Z) or epoch"
-                + " milliseconds, was \""
-                + value.asText()
-                + "\"");
-      }
-    }
-    throw new DecodeException(
-        "'event_time' must be ISO-8601 with an offset or epoch milliseconds, was "
-            + describe(value));
   }
 
   private static String text(JsonNode node, String field) {

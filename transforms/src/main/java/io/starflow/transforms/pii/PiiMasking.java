@@ -38,6 +38,7 @@ public final class PiiMasking implements Serializable {
   public static final String KEY_VARIABLE = "STARFLOW_PII_KEY";
   static final int MIN_KEY_LENGTH = 16;
   static final String PREFIX = "hmac:";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Map<String, Set<String>> columns;
   private final Set<String> allNames;
@@ -159,14 +160,13 @@ public final class PiiMasking implements Serializable {
     if (raw == null) {
       return null;
     }
-    ObjectMapper json = new ObjectMapper();
     try {
-      JsonNode node = json.readTree(raw);
+      JsonNode node = JSON.readTree(raw);
       if (node == null || !node.isContainerNode()) {
         return withheld(raw);
       }
       maskFields(node);
-      return json.writeValueAsString(node);
+      return JSON.writeValueAsString(node);
     } catch (IOException e) {
       return withheld(raw);
     }
