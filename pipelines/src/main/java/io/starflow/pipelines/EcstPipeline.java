@@ -56,8 +56,7 @@ public final class EcstPipeline {
               .withShards(settings.shards())
               .withBatchSize(settings.batchSize())
               .withBadRecordErrorHandler(deadLetters));
-      return MirrorPipeline.apply(
-          MirrorPipeline.masked(decoded.changes(), settings), settings, deadLetters);
+      return MirrorPipeline.apply(decoded.changes(), settings, deadLetters);
     }
   }
 }

@@ -34,14 +34,8 @@ public final class EventsPipeline {
   /** Folds JSON-lines domain events read from {@code input} (a glob). */
   public static <S extends Serializable> void fromFiles(
       Pipeline pipeline, Reducer<S> reducer, Warehouse warehouse, int snapshotEvery, String input) {
-    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
-        pipeline.registerBadRecordErrorHandler(DeadLetters.to(warehouse))) {
-      PCollection<RawRecord> lines = pipeline.apply("ReadJsonLines", JsonLines.read(input));
-      PCollection<DomainEvent> events =
-          lines.apply(
-              "DecodeEvents", DecodeDomainEvents.create().withBadRecordErrorHandler(deadLetters));
-      apply(events, reducer, warehouse, snapshotEvery, deadLetters);
-    }
+    fromRecords(
+        pipeline.apply("ReadJsonLines", JsonLines.read(input)), reducer, warehouse, snapshotEvery);
   }
 
   /** Folds JSON domain events read as raw records (from Kafka, say). */

@@ -190,14 +190,12 @@ public final class MirrorPipeline {
       if (settings.table() != null) {
         decode = decode.withTable(settings.table());
       }
-      PCollection<ChangeRecord> changes =
-          masked(records.apply("DecodeDebezium", decode).records(), settings);
-      return apply(changes, settings, deadLetters);
+      return apply(records.apply("DecodeDebezium", decode).records(), settings, deadLetters);
     }
   }
 
   /** {@code changes} with their PII columns masked, when the settings name any. */
-  public static PCollection<ChangeRecord> masked(
+  private static PCollection<ChangeRecord> masked(
       PCollection<ChangeRecord> changes, MirrorSettings settings) {
     return settings.pii() == null
         ? changes
@@ -205,13 +203,15 @@ public final class MirrorPipeline {
   }
 
   /**
-   * Applies decoded change records: to history tables (and the model's star) when the settings say
-   * so, and compacted to mirror tables. Returns per batch the table and the rows changed.
+   * Applies decoded change records: masks their personal data when the settings name any, then to
+   * history tables (and the model's star) when the settings say so, and compacted to mirror tables.
+   * Returns per batch the table and the rows changed.
    */
   public static PCollection<KV<String, Long>> apply(
       PCollection<ChangeRecord> changes,
       MirrorSettings settings,
       BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    changes = masked(changes, settings);
     if (settings.from() != null || settings.to() != null) {
       changes =
           changes.apply(

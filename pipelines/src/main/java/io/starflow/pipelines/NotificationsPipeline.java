@@ -33,11 +33,8 @@ public final class NotificationsPipeline {
             .getPipeline()
             .registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse(), settings.pii()))) {
       return MirrorPipeline.apply(
-          MirrorPipeline.masked(
-              notifications.apply(
-                  "Enrich",
-                  EnrichNotifications.with(enrich).withBadRecordErrorHandler(deadLetters)),
-              settings),
+          notifications.apply(
+              "Enrich", EnrichNotifications.with(enrich).withBadRecordErrorHandler(deadLetters)),
           settings,
           deadLetters);
     }

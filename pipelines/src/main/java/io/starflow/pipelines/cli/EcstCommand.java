@@ -1,7 +1,6 @@
 package io.starflow.pipelines.cli;
 
 import io.starflow.pipelines.EcstPipeline;
-import io.starflow.pipelines.KafkaSettings;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.schemas.KeyColumns;
@@ -43,13 +42,7 @@ import picocli.CommandLine.Spec;
 final class EcstCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--input", paramLabel = "GLOB", description = "JSON-lines files of events.")
-  String input;
-
-  @Mixin KafkaSourceArgs kafka;
-
-  @Option(names = "--max-records", paramLabel = "N", description = "With --kafka: stop after N.")
-  Long maxRecords;
+  @Mixin RecordSourceArgs records;
 
   @Option(
       names = "--table",
@@ -90,9 +83,10 @@ final class EcstCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if ((input == null) == !kafka.isSet()) {
+    if (!records.isSet()) {
       throw new IllegalArgumentException("give either --input files or --kafka topics");
     }
+    records.check("ECST events");
     EcstFormat format =
         EcstFormat.builder()
             .setTable(table)
@@ -103,24 +97,9 @@ final class EcstCommand implements Callable<Integer> {
             .build();
     MirrorSettings settings =
         warehouse.settings(KeyColumns.parse(List.of(table + "=" + String.join(",", key))), null);
-    long expected;
-    String source;
-    Consumer<Pipeline> wiring;
-    if (input != null) {
-      Inputs.requireMatch(input);
-      expected = LineCounter.count(input);
-      source = input;
-      wiring = p -> EcstPipeline.fromFiles(p, format, settings, input);
-    } else {
-      KafkaSettings kafkaSettings = kafka.settings().setMaxRecords(maxRecords).build();
-      if (maxRecords == null) {
-        throw new IllegalArgumentException(
-            "a Kafka read of ECST events is bounded: give --max-records");
-      }
-      expected = maxRecords;
-      source = "kafka " + kafkaSettings.bootstrapServers() + " " + kafkaSettings.topics();
-      wiring = p -> EcstPipeline.land(p.apply("ReadKafka", kafkaSettings.read()), format, settings);
-    }
+    long expected = records.expected();
+    String source = records.describe();
+    Consumer<Pipeline> wiring = p -> EcstPipeline.land(records.read(p), format, settings);
     DeadLetterWriter.ensureTable(settings.warehouse());
     Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
     wiring.accept(pipeline);

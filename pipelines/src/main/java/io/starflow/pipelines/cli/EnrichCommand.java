@@ -1,6 +1,5 @@
 package io.starflow.pipelines.cli;
 
-import io.starflow.pipelines.KafkaSettings;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.pipelines.NotificationsPipeline;
 import io.starflow.pipelines.RunCounts;
@@ -42,13 +41,7 @@ import picocli.CommandLine.Spec;
 final class EnrichCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--input", paramLabel = "GLOB", description = "JSON-lines notifications.")
-  String input;
-
-  @Mixin KafkaSourceArgs kafka;
-
-  @Option(names = "--max-records", paramLabel = "N", description = "With --kafka: stop after N.")
-  Long maxRecords;
+  @Mixin RecordSourceArgs records;
 
   @Option(names = "--url", required = true, description = "The bulk lookup endpoint.")
   String url;
@@ -89,9 +82,10 @@ final class EnrichCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if ((input == null) == !kafka.isSet()) {
+    if (!records.isSet()) {
       throw new IllegalArgumentException("give either --input files or --kafka topics");
     }
+    records.check("notifications");
     if (idsPerCall < 1 || callsPerSecond < 2 || attempts < 1) {
       throw new IllegalArgumentException(
           "--ids-per-call and --attempts must be positive, --calls-per-second at least 2");
@@ -107,24 +101,9 @@ final class EnrichCommand implements Callable<Integer> {
                 java.time.Duration.ofMillis(
                     TimeArgs.duration("--cache-ttl", cacheTtl).getMillis()));
     MirrorSettings settings = warehouse.settings(KeyColumns.parse(List.of(table + "=id")), null);
-    long expected;
-    Consumer<Pipeline> wiring;
-    if (input != null) {
-      Inputs.requireMatch(input);
-      expected = LineCounter.count(input);
-      wiring = p -> NotificationsPipeline.fromFiles(p, enrich, settings, input);
-    } else {
-      if (maxRecords == null) {
-        throw new IllegalArgumentException(
-            "a Kafka read of notifications is bounded: give --max-records");
-      }
-      KafkaSettings kafkaSettings = kafka.settings().setMaxRecords(maxRecords).build();
-      expected = maxRecords;
-      wiring =
-          p ->
-              NotificationsPipeline.enrich(
-                  p.apply("ReadKafka", kafkaSettings.read()), enrich, settings);
-    }
+    long expected = records.expected();
+    Consumer<Pipeline> wiring =
+        p -> NotificationsPipeline.enrich(records.read(p), enrich, settings);
     DeadLetterWriter.ensureTable(settings.warehouse());
     Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
     wiring.accept(pipeline);

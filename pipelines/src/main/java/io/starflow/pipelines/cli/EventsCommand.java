@@ -1,7 +1,6 @@
 package io.starflow.pipelines.cli;
 
 import io.starflow.pipelines.EventsPipeline;
-import io.starflow.pipelines.KafkaSettings;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetterWriter;
@@ -19,7 +18,6 @@ import javax.annotation.Nullable;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.joda.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,19 +55,7 @@ final class EventsCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--input",
-      paramLabel = "GLOB",
-      description = "JSON-lines files of domain events (quote the glob).")
-  String input;
-
-  @Mixin KafkaSourceArgs kafka;
-
-  @Option(
-      names = "--max-records",
-      paramLabel = "N",
-      description = "With --kafka: stop after N records.")
-  Long maxRecords;
+  @Mixin RecordSourceArgs records;
 
   @Option(
       names = "--event-store",
@@ -116,8 +102,7 @@ final class EventsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Reducer<?> reducer = reducer(aggregate);
-    int sources = (input == null ? 0 : 1) + (kafka.isSet() ? 1 : 0) + (eventStore == null ? 0 : 1);
-    if (sources != 1) {
+    if (records.isSet() == (eventStore != null)) {
       throw new IllegalArgumentException("give one of --input, --kafka or --event-store");
     }
     if (snapshotEvery < 0) {
@@ -127,22 +112,11 @@ final class EventsCommand implements Callable<Integer> {
     long expected = 0;
     Consumer<Pipeline> wiring;
     String source;
-    if (input != null) {
-      Inputs.requireMatch(input);
-      expected = LineCounter.count(input);
-      source = input;
-      wiring = p -> EventsPipeline.fromFiles(p, reducer, target, snapshotEvery, input);
-    } else if (kafka.isSet()) {
-      KafkaSettings settings = kafka.settings().setMaxRecords(maxRecords).build();
-      if (settings.maxRecords() == null && settings.stopTime() == null) {
-        throw new IllegalArgumentException("a Kafka read of events is bounded: give --max-records");
-      }
-      expected = maxRecords == null ? 0 : maxRecords;
-      source = "kafka " + settings.bootstrapServers() + " " + settings.topics();
-      wiring =
-          p ->
-              EventsPipeline.fromRecords(
-                  p.apply("ReadKafka", settings.read()), reducer, target, snapshotEvery);
+    if (records.isSet()) {
+      records.check("events");
+      expected = records.expected();
+      source = records.describe();
+      wiring = p -> EventsPipeline.fromRecords(records.read(p), reducer, target, snapshotEvery);
     } else {
       source = "event store table " + eventTable;
       wiring =
@@ -194,26 +168,14 @@ final class EventsCommand implements Callable<Integer> {
   static RunCounts runWithProgress(Pipeline pipeline, @Nullable String task, long expected) {
     PipelineResult result = pipeline.run();
     if (task == null) {
-      PipelineResult.State state = result.waitUntilFinish();
-      if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException("the pipeline ended " + state);
-      }
-      return RunCounts.of(result);
+      return MirrorRun.await(result, null, (bar, counts) -> {});
     }
     try (ProgressBar progress = MirrorRun.progressBar(task, expected)) {
-      PipelineResult.State state = result.getState();
-      while (!state.isTerminal()) {
-        state = result.waitUntilFinish(Duration.millis(250));
-        if (state == null) {
-          state = result.getState();
-        }
-        RunCounts counts = RunCounts.of(result);
-        progress.stepTo(counts.decoded() + counts.get(StarflowMetrics.DECODE_FAILED));
-      }
-      if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException("the pipeline ended " + state);
-      }
+      return MirrorRun.await(
+          result,
+          progress,
+          (bar, counts) ->
+              bar.stepTo(counts.decoded() + counts.get(StarflowMetrics.DECODE_FAILED)));
     }
-    return RunCounts.of(result);
   }
 }

@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import javax.annotation.Nullable;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -88,25 +90,19 @@ final class MirrorRun {
     long start = System.nanoTime();
     PipelineResult result = pipeline.run();
     try (ProgressBar progress = progressBar(expectedRecords)) {
-      PipelineResult.State state = result.getState();
-      while (!state.isTerminal()) {
-        state = result.waitUntilFinish(Duration.millis(250));
-        if (state == null) {
-          state = result.getState();
-        }
-        RunCounts counts = RunCounts.of(result);
-        long decoded =
-            counts.decoded() + counts.tombstones() + counts.get(StarflowMetrics.DECODE_FAILED);
-        progress.stepTo(decoded);
-        progress.setExtraMessage(
-            counts.applied() > 0 || decoded >= expectedRecords && expectedRecords > 0
-                ? " writing to the warehouse"
-                : " decoding");
-      }
-      if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException("the pipeline ended " + state);
-      }
-      RunCounts counts = RunCounts.of(result);
+      RunCounts counts =
+          await(
+              result,
+              progress,
+              (bar, now) -> {
+                long decoded =
+                    now.decoded() + now.tombstones() + now.get(StarflowMetrics.DECODE_FAILED);
+                bar.stepTo(decoded);
+                bar.setExtraMessage(
+                    now.applied() > 0 || decoded >= expectedRecords && expectedRecords > 0
+                        ? " writing to the warehouse"
+                        : " decoding");
+              });
       progress.maxHint(counts.read());
       progress.stepTo(counts.read());
       progress.setExtraMessage(" done");
@@ -115,6 +111,30 @@ final class MirrorRun {
     Outcome outcome = new Outcome(RunCounts.of(result), seconds);
     report(settings, source, outcome, out);
     return outcome;
+  }
+
+  /**
+   * Waits until {@code result} ends, showing its counters on {@code progress} (when given) every
+   * quarter second; returns the final counts, or throws unless the pipeline is done.
+   */
+  static RunCounts await(
+      PipelineResult result,
+      @Nullable ProgressBar progress,
+      BiConsumer<ProgressBar, RunCounts> show) {
+    PipelineResult.State state = result.getState();
+    while (!state.isTerminal()) {
+      state = result.waitUntilFinish(Duration.millis(250));
+      if (state == null) {
+        state = result.getState();
+      }
+      if (progress != null) {
+        show.accept(progress, RunCounts.of(result));
+      }
+    }
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("the pipeline ended " + state);
+    }
+    return RunCounts.of(result);
   }
 
   static PipelineOptions options(RunnerOptions runner, boolean streaming) {

@@ -1,0 +1,64 @@
+package io.starflow.pipelines.cli;
+
+import io.starflow.pipelines.KafkaSettings;
+import io.starflow.schemas.RawRecord;
+import io.starflow.transforms.io.JsonLines;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.values.PCollection;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Where a bounded run reads its JSON records: files ({@code --input}) or Kafka topics ({@code
+ * --kafka ... --max-records N}).
+ */
+final class RecordSourceArgs {
+  @Option(
+      names = "--input",
+      paramLabel = "GLOB",
+      description = "JSON-lines files (quote the glob).")
+  String input;
+
+  @Mixin KafkaSourceArgs kafka;
+
+  @Option(names = "--max-records", paramLabel = "N", description = "With --kafka: stop after N.")
+  Long maxRecords;
+
+  boolean isSet() {
+    return input != null || kafka.isSet();
+  }
+
+  /**
+   * Checks the source; {@code what} names the records in messages. Throws unless exactly one of
+   * --input and --kafka is given, the files exist, and a Kafka read is bounded.
+   */
+  void check(String what) {
+    if (input != null && kafka.isSet()) {
+      throw new IllegalArgumentException("give either --input files or --kafka topics");
+    }
+    if (input != null) {
+      Inputs.requireMatch(input);
+    } else if (kafka.isSet() && maxRecords == null) {
+      throw new IllegalArgumentException(
+          "a Kafka read of " + what + " is bounded: give --max-records");
+    }
+  }
+
+  /** Records to expect, for progress: lines of the files, or --max-records. */
+  long expected() {
+    return input != null ? LineCounter.count(input) : maxRecords == null ? 0 : maxRecords;
+  }
+
+  /** What is read, for the report. */
+  String describe() {
+    return input != null ? input : "kafka " + kafka.bootstrapServers + " " + kafka.topics;
+  }
+
+  PCollection<RawRecord> read(Pipeline pipeline) {
+    if (input != null) {
+      return pipeline.apply("ReadJsonLines", JsonLines.read(input));
+    }
+    KafkaSettings settings = kafka.settings().setMaxRecords(maxRecords).build();
+    return pipeline.apply("ReadKafka", settings.read());
+  }
+}
