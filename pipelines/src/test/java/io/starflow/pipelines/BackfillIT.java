@@ -7,6 +7,7 @@ import io.starflow.pipelines.cli.StarflowCli;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.EmbeddedKafka;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -127,13 +128,10 @@ public class BackfillIT {
     PipelineResult result = pipeline.run();
     long end = KAFKA.endOffsets(topic, 2).get(new TopicPartition(topic, 0));
     try {
-      long deadline = System.currentTimeMillis() + 120_000;
-      while (committed("backfill-stream", new TopicPartition(topic, 0)) < end) {
-        if (System.currentTimeMillis() > deadline) {
-          throw new AssertionError("the streaming run did not catch up");
-        }
-        result.waitUntilFinish(org.joda.time.Duration.millis(500));
-      }
+      Runs.until(
+          "the streaming run to commit every offset",
+          () -> committed("backfill-stream", new TopicPartition(topic, 0)) >= end,
+          org.joda.time.Duration.standardMinutes(2));
     } finally {
       result.cancel();
     }

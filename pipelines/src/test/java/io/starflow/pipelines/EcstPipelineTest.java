@@ -7,6 +7,7 @@ import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.ecst.EcstFormat;
 import io.starflow.transforms.pii.PiiMasking;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -73,7 +74,7 @@ public class EcstPipelineTest {
             .build(),
         file.toString());
     PipelineResult result = pipeline.run();
-    assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
     return result;
   }
 

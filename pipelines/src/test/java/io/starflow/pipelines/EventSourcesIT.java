@@ -10,6 +10,7 @@ import io.starflow.transforms.debezium.DecodeException;
 import io.starflow.transforms.events.DomainEventJson;
 import io.starflow.transforms.events.ReadEventStore;
 import io.starflow.transforms.testing.EmbeddedKafka;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.sql.Connection;
@@ -65,7 +66,7 @@ public class EventSourcesIT {
         warehouse,
         5);
     PipelineResult result = pipeline.run();
-    assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
     assertThat(
         EventsPipelineContract.history(warehouse),
         equalTo(EventsPipelineContract.expectedHistory(dataset)));
@@ -113,7 +114,7 @@ public class EventSourcesIT {
         warehouse,
         5);
     PipelineResult result = pipeline.run();
-    assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
     assertThat(
         EventsPipelineContract.history(warehouse),
         equalTo(EventsPipelineContract.expectedHistory(dataset)));

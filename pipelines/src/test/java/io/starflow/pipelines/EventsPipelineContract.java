@@ -11,6 +11,7 @@ import io.starflow.transforms.events.AsOf;
 import io.starflow.transforms.events.DomainEventJson;
 import io.starflow.transforms.events.Inventory;
 import io.starflow.transforms.events.RejectedEventException;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.math.BigDecimal;
@@ -47,7 +48,7 @@ public abstract class EventsPipelineContract {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     EventsPipeline.fromFiles(pipeline, INVENTORY, warehouse, snapshotEvery, file.toString());
     PipelineResult result = pipeline.run();
-    assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
     return RunCounts.of(result);
   }
 
@@ -55,7 +56,7 @@ public abstract class EventsPipelineContract {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     EventsPipeline.asOf(pipeline, INVENTORY, warehouse, instants, snapshots);
     PipelineResult result = pipeline.run();
-    assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
     return RunCounts.of(result);
   }
 

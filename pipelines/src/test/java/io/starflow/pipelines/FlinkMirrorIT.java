@@ -9,6 +9,7 @@ import io.starflow.pipelines.sample.MirrorCheck;
 import io.starflow.pipelines.sample.RetailCdc;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.testing.EmbeddedKafka;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -62,7 +63,7 @@ public class FlinkMirrorIT {
     Warehouse warehouse = TestWarehouses.duckDb(folder.newFolder().toPath());
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     MirrorPipeline.build(pipeline, settings(warehouse), input);
-    pipeline.run().waitUntilFinish();
+    Runs.finish(pipeline.run());
     return warehouse;
   }
 
@@ -88,7 +89,7 @@ public class FlinkMirrorIT {
     Pipeline pipeline = Pipeline.create(flink(false));
     MirrorPipeline.build(pipeline, settings(onFlink), input);
     PipelineResult result = pipeline.run();
-    assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
 
     assertThat(MirrorCheck.differences(onFlink, dataset, RetailCdc.samplePii()), empty());
     assertSameTables(onFlink, onDirectRunner(input));
@@ -121,7 +122,7 @@ public class FlinkMirrorIT {
     Pipeline pipeline = Pipeline.create(flink(true));
     MirrorPipeline.buildFromKafka(pipeline, settings(onFlink), kafka);
     PipelineResult result = pipeline.run();
-    assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
 
     assertThat(MirrorCheck.differences(onFlink, dataset, RetailCdc.samplePii()), empty());
     assertSameTables(onFlink, onDirectRunner(dataset.writeTo(folder.newFolder().toPath())));

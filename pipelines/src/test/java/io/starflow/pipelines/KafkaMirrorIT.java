@@ -9,10 +9,10 @@ import io.starflow.pipelines.sample.RetailCdc;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.EmbeddedKafka;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +71,7 @@ public class KafkaMirrorIT {
             .setMaxRecords(dataset.lines())
             .build());
     PipelineResult result = pipeline.run();
-    result.waitUntilFinish();
+    Runs.finish(result);
     assertThat(MirrorCheck.differences(fromKafka, dataset), empty());
     RunCounts counts = RunCounts.of(result);
     assertThat(counts.read(), equalTo(dataset.lines()));
@@ -81,7 +81,7 @@ public class KafkaMirrorIT {
     Warehouse fromFiles = TestWarehouses.duckDb(folder.newFolder().toPath());
     Pipeline files = Pipeline.create(PipelineOptionsFactory.create());
     MirrorPipeline.build(files, settings(fromFiles), dataset.writeTo(folder.newFolder().toPath()));
-    files.run().waitUntilFinish();
+    Runs.finish(files.run());
     for (String table : RetailCdc.TABLES) {
       assertThat(Tables.dump(fromKafka, table), equalTo(Tables.dump(fromFiles, table)));
     }
@@ -137,14 +137,10 @@ public class KafkaMirrorIT {
     PipelineResult result = pipeline.run();
     TopicPartition p0 = new TopicPartition(topic, 0);
     try {
-      long deadline = System.currentTimeMillis() + 120_000;
-      while (committed(p0) < lines.size()) {
-        if (System.currentTimeMillis() > deadline) {
-          throw new AssertionError(
-              "offsets not committed in time: " + KAFKA.committedOffsets("streaming-test"));
-        }
-        result.waitUntilFinish(org.joda.time.Duration.millis(500));
-      }
+      Runs.until(
+          "every offset of partition 0 committed",
+          () -> committed(p0) >= lines.size(),
+          org.joda.time.Duration.standardMinutes(2));
       // Everything below the committed offset is in the warehouse.
       assertThat(Tables.value(warehouse, "users", 2, "name"), equalTo("v2"));
       assertThat(Tables.value(warehouse, "users", 3, "name"), equalTo("v1"));
@@ -157,7 +153,7 @@ public class KafkaMirrorIT {
     }
   }
 
-  private static long committed(TopicPartition partition) throws SQLException {
+  private static long committed(TopicPartition partition) {
     OffsetAndMetadata offset = KAFKA.committedOffsets("streaming-test").get(partition);
     return offset == null ? -1 : offset.offset();
   }

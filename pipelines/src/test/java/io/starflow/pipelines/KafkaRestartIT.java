@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.EmbeddedKafka;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.IOException;
@@ -135,7 +136,7 @@ public class KafkaRestartIT {
   private static void await(
       String what, java.util.function.BooleanSupplier condition, Process child, Path log)
       throws Exception {
-    long deadline = System.currentTimeMillis() + 180_000;
+    long deadline = System.currentTimeMillis() + 300_000;
     while (!condition.getAsBoolean()) {
       if (!child.isAlive()) {
         throw new AssertionError(
@@ -192,7 +193,7 @@ public class KafkaRestartIT {
             .setTopics(List.of(TOPIC))
             .setMaxRecords(total)
             .build());
-    reference.run().waitUntilFinish();
+    Runs.finish(reference.run());
 
     Warehouse restarted = Warehouse.at("jdbc:duckdb:" + warehouseFile);
     assertThat(Tables.dump(restarted, "accounts"), equalTo(Tables.dump(uninterrupted, "accounts")));

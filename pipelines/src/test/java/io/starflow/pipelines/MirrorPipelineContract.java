@@ -11,6 +11,7 @@ import io.starflow.pipelines.sample.MirrorCheck;
 import io.starflow.pipelines.sample.RetailCdc;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.debezium.DebeziumTable;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.warehouse.StarRefresh;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -74,7 +75,7 @@ public abstract class MirrorPipelineContract {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     MirrorPipeline.build(pipeline, settings, input);
     PipelineResult result = pipeline.run();
-    assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
     return RunCounts.of(result);
   }
 

@@ -9,6 +9,7 @@ import io.starflow.pipelines.sample.OrderApi;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.enrich.EnrichNotifications;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -70,7 +71,7 @@ public class NotificationsPipelineTest {
               .build(),
           input.toString());
       PipelineResult result = pipeline.run();
-      assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+      assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
       RunCounts counts = RunCounts.of(result);
 
       assertThat("calls", api.calls(), lessThanOrEqualTo(100L));
@@ -123,7 +124,7 @@ public class NotificationsPipelineTest {
               .build(),
           input.toString());
       PipelineResult result = pipeline.run();
-      assertThat(result.waitUntilFinish(), equalTo(PipelineResult.State.DONE));
+      assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
       // one lookup per shard of ids (ids 1 and 2 fall in different shards), three attempts each
       assertThat(RunCounts.of(result).get(StarflowMetrics.LOOKUP_CALLS), equalTo(2L));
       assertThat(api.calls(), equalTo(6L));

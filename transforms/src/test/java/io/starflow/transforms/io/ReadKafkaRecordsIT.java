@@ -3,6 +3,7 @@ package io.starflow.transforms.io;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.EmbeddedKafka;
+import io.starflow.transforms.testing.Runs;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ public class ReadKafkaRecordsIT {
               check((long) byOrigin.size(), 5L);
               return null;
             });
-    p.run().waitUntilFinish();
+    Runs.finish(p.run());
   }
 
   private static void check(Long actual, long expected) {
