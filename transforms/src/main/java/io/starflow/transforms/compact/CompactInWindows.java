@@ -42,8 +42,8 @@ import org.joda.time.Instant;
  * <p>Lateness: a change for a window already emitted, but within the allowed lateness, is emitted
  * in a later batch for that window (a late pane); since warehouse writes are guarded, a late older
  * version never replaces a newer one. A change later than that is never dropped: it is counted
- * ({@code late_beyond_allowed_lateness}) and emitted on its own at once, to the same guarded
- * writes.
+ * ({@code late_beyond_allowed_lateness}) and emitted with the first window still open, to the same
+ * guarded writes.
  *
  * <p>How: a stateful step in the global window, keyed by shard ({@code table#n}), so that no runner
  * ever drops a late element before Starflow sees it. State holds only open windows' rows and is
@@ -152,18 +152,17 @@ public final class CompactInWindows
         @StateId(PENDING) MapState<String, PendingRow> pending,
         @StateId(HORIZON) ValueState<Long> horizon,
         @StateId(NEXT_FLUSH) ValueState<Long> nextFlush,
-        @TimerId(FLUSH) Timer flush,
-        OutputReceiver<KV<String, List<CompactedRow>>> out) {
+        @TimerId(FLUSH) Timer flush) {
       ChangeRecord record = element.getValue();
       long windowEnd =
           Math.floorDiv(timestamp.getMillis(), windowMillis) * windowMillis + windowMillis;
       Long seen = horizon.read();
       if (seen != null && windowEnd - 1 + latenessMillis < seen) {
-        // Its window closed longer ago than the allowed lateness: write it on its own, now.
+        // Its window closed longer ago than the allowed lateness: it joins the first window that
+        // is still open, so a run of late changes (a backlog read after the watermark moved on)
+        // is written in batches, not one transaction per change.
         late.inc();
-        compacted.inc();
-        out.output(KV.of(element.getKey(), List.of(PendingRow.of(record).result())));
-        return;
+        windowEnd = Math.floorDiv(seen + 1, windowMillis) * windowMillis + windowMillis;
       }
       String key = pad(windowEnd) + "|" + record.rowKey();
       PendingRow current = pending.get(key).read();

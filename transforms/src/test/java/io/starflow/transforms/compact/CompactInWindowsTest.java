@@ -205,6 +205,25 @@ public class CompactInWindowsTest {
   }
 
   @Test
+  public void veryLateChangesAreCompactedTogetherAndTheNewestWins() throws Exception {
+    TestStream<ChangeRecord> events =
+        stream()
+            .addElements(at(5, upsert("t", 1, 10, "name", "old"), 0))
+            .advanceWatermarkTo(at(60))
+            .addElements(
+                at(6, upsert("t", 1, 40, "name", "newest"), 1),
+                at(7, upsert("t", 1, 20, "name", "older"), 2),
+                at(8, upsert("t", 1, 30, "name", "middle"), 3))
+            .advanceWatermarkToInfinity();
+    Warehouse warehouse = writeTo(events);
+    PipelineResult result = p.run();
+    assertThat(counter(result, StarflowMetrics.LATE_BEYOND_LATENESS), equalTo(3L));
+    // One row for the on-time window, one for the three late changes: not one write per change.
+    assertThat(counter(result, StarflowMetrics.COMPACTED), equalTo(2L));
+    assertThat(Tables.value(warehouse, "t", 1, "name"), equalTo("newest"));
+  }
+
+  @Test
   public void deleteFollowedByALateUpdateOfTheSameKeyStaysDeleted() throws Exception {
     TestStream<ChangeRecord> events =
         stream()
