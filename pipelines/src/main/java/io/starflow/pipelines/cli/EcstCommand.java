@@ -4,10 +4,13 @@ import io.starflow.pipelines.EcstPipeline;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.schemas.KeyColumns;
+import io.starflow.schemas.model.SourceModel;
+import io.starflow.schemas.model.WarehouseModel;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetterWriter;
 import io.starflow.transforms.ecst.EcstFormat;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -37,7 +40,9 @@ import picocli.CommandLine.Spec;
       "",
       "Example:",
       "  starflow ecst --input 'catalog/*.jsonl' --table products --key sku --version-field"
-          + " version"
+          + " version",
+      "  STARFLOW_PII_KEY=... starflow ecst --input 'crm/*.jsonl' --table contacts --key id"
+          + " --model models/crm.yaml"
     })
 final class EcstCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -77,6 +82,16 @@ final class EcstCommand implements Callable<Integer> {
       description = "Size limit of one event in bytes (default: ${DEFAULT-VALUE}, 1 MiB).")
   int maxBytes;
 
+  @Option(
+      names = "--model",
+      paramLabel = "FILE",
+      description =
+          "A warehouse model (YAML) with --table among its sources, of kind ecst: its key must be"
+              + " --key, its pii columns are replaced by a keyed HMAC-SHA256 (STARFLOW_PII_KEY)"
+              + " before anything lands (bronze, mirror, history, dead letters), and its"
+              + " dimensions and facts are built.")
+  Path modelFile;
+
   @Mixin WarehouseArgs warehouse;
 
   @Mixin RunnerOptions runner;
@@ -95,8 +110,7 @@ final class EcstCommand implements Callable<Integer> {
             .setDataField(dataField)
             .setMaxBytes(maxBytes)
             .build();
-    MirrorSettings settings =
-        warehouse.settings(KeyColumns.parse(List.of(table + "=" + String.join(",", key))), null);
+    MirrorSettings settings = settings();
     long expected = records.expected();
     String source = records.describe();
     Consumer<Pipeline> wiring = p -> EcstPipeline.land(records.read(p), format, settings);
@@ -140,5 +154,27 @@ final class EcstCommand implements Callable<Integer> {
         reconciles ? "reconcile" : "DO NOT reconcile");
     out.flush();
     return reconciles ? 0 : Starflow.NOT_RECONCILED;
+  }
+
+  /** Settings for --table with --key, or those of the model that names it. */
+  private MirrorSettings settings() throws Exception {
+    if (modelFile == null) {
+      return warehouse.settings(
+          KeyColumns.parse(List.of(table + "=" + String.join(",", key))), null);
+    }
+    WarehouseModel model = Models.read(modelFile);
+    SourceModel source = Models.source(model, table, SourceModel.ECST);
+    if (!source.key().equals(key)) {
+      throw new IllegalArgumentException(
+          "--key "
+              + String.join(",", key)
+              + " differs from the key of source "
+              + table
+              + " in "
+              + modelFile
+              + ": "
+              + String.join(",", source.key()));
+    }
+    return RunCommand.build(warehouse.settings(Models.keys(model), null), model);
   }
 }

@@ -21,6 +21,28 @@ final class Models {
     }
   }
 
+  /**
+   * The source of {@code model} named {@code table}, which must be of {@code kind}; a usage error
+   * naming the sources otherwise.
+   */
+  static SourceModel source(WarehouseModel model, String table, String kind) {
+    SourceModel source = model.sources().get(table);
+    if (source == null) {
+      throw new IllegalArgumentException(
+          model.file()
+              + ": no source named "
+              + table
+              + " (sources: "
+              + model.sources().keySet()
+              + ")");
+    }
+    if (!source.kind().equals(kind)) {
+      throw new IllegalArgumentException(
+          model.file() + ": source " + table + " is of kind " + source.kind() + ", not " + kind);
+    }
+    return source;
+  }
+
   /** The key columns of every source of {@code model}. */
   static KeyColumns keys(WarehouseModel model) {
     List<String> specs = new ArrayList<>();
@@ -30,10 +52,24 @@ final class Models {
     return KeyColumns.parse(specs);
   }
 
-  /** The distinct file globs of the model's sources; each must match a file. */
+  /**
+   * The distinct file globs of the model's sources, which must all be change-event sources; each
+   * must match a file.
+   */
   static List<String> inputs(WarehouseModel model) {
     List<String> inputs = new ArrayList<>();
     for (SourceModel source : model.sources().values()) {
+      if (source.kind().equals(SourceModel.ECST)) {
+        throw new IllegalArgumentException(
+            model.file()
+                + ": source "
+                + source.name()
+                + " holds full-state events: land them with starflow ecst --model "
+                + model.file()
+                + " --table "
+                + source.name()
+                + ", then run again without it");
+      }
       if (source.location() == null) {
         throw new IllegalArgumentException(
             model.file() + ": source " + source.name() + " has no location to read from");

@@ -5,15 +5,13 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
+import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -59,38 +57,10 @@ public class PiiScanTest {
     assertThat(
         RAW.matcher(Files.readString(data.resolve("customers.jsonl"))).find(), equalTo(true));
 
-    List<String> found = new ArrayList<>();
-    long cells = 0;
-    Warehouse warehouse = Warehouse.at("jdbc:duckdb:" + work.resolve("pii.duckdb"));
-    try (Connection connection = warehouse.connect();
-        Statement statement = connection.createStatement()) {
-      List<String> tables = new ArrayList<>();
-      try (ResultSet rs =
-          statement.executeQuery(
-              "SELECT table_name FROM information_schema.tables"
-                  + " WHERE table_schema = current_schema()")) {
-        while (rs.next()) {
-          tables.add(rs.getString(1));
-        }
-      }
-      assertThat(tables.contains("dead_letter"), equalTo(true));
-      for (String table : tables) {
-        try (ResultSet rs = statement.executeQuery("SELECT * FROM \"" + table + "\"")) {
-          int columns = rs.getMetaData().getColumnCount();
-          while (rs.next()) {
-            for (int i = 1; i <= columns; i++) {
-              String value = rs.getString(i);
-              cells++;
-              if (value != null && RAW.matcher(value).find()) {
-                found.add(table + "." + rs.getMetaData().getColumnName(i) + ": " + value);
-              }
-            }
-          }
-        }
-      }
-    }
-    assertThat(cells, greaterThan(100_000L));
-    assertThat(found.subList(0, Math.min(5, found.size())), empty());
+    Tables.Scan scan = Tables.scan(Warehouse.at("jdbc:duckdb:" + work.resolve("pii.duckdb")), RAW);
+    assertThat(scan.tables.contains("dead_letter"), equalTo(true));
+    assertThat(scan.cells, greaterThan(100_000L));
+    assertThat(scan.found.subList(0, Math.min(5, scan.found.size())), empty());
     String logged = logs.toString(StandardCharsets.UTF_8) + run.out + run.err;
     List<String> leaked = new ArrayList<>();
     logged.lines().filter(line -> RAW.matcher(line).find()).limit(5).forEach(leaked::add);

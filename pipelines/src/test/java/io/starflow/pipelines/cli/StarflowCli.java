@@ -1,10 +1,20 @@
 package io.starflow.pipelines.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
-/** Runs the starflow command line in this JVM and captures what it printed. */
+/**
+ * Runs the starflow command line, in this JVM or in a child JVM with its own environment, and
+ * captures what it printed.
+ */
 public final class StarflowCli {
   private StarflowCli() {}
 
@@ -29,5 +39,44 @@ public final class StarflowCli {
     commandLine.setErr(new PrintWriter(err, true));
     int exitCode = commandLine.execute(args);
     return new Run(exitCode, out.toString(), err.toString());
+  }
+
+  /**
+   * Runs the command line in a child JVM on this test's class path, with {@code environment}
+   * changed (a null value removes the variable); what it printed, both streams, is in {@code out}.
+   */
+  public static Run inChildProcess(Map<String, String> environment, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx1g");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Starflow.class.getName());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    environment.forEach(
+        (name, value) -> {
+          if (value == null) {
+            builder.environment().remove(name);
+          } else {
+            builder.environment().put(name, value);
+          }
+        });
+    Path output = Files.createTempFile("starflow", ".log");
+    try {
+      Process process = builder.redirectOutput(output.toFile()).start();
+      if (!process.waitFor(5, TimeUnit.MINUTES)) {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        throw new AssertionError(
+            "starflow "
+                + String.join(" ", args)
+                + " did not end in 5 minutes:\n"
+                + Files.readString(output));
+      }
+      return new Run(process.exitValue(), Files.readString(output), "");
+    } finally {
+      Files.deleteIfExists(output);
+    }
   }
 }

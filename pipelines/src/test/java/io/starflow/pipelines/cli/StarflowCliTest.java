@@ -272,5 +272,38 @@ public class StarflowCliTest {
     StarflowCli.Run noLocation = starflow("run", "--model", model.toString());
     assertThat(noLocation.exitCode, equalTo(2));
     assertThat(noLocation.err, containsString("source users has no location"));
+
+    Files.writeString(model, "sources:\n  users: {kind: ecst, key: [id], columns: {id: bigint}}\n");
+    StarflowCli.Run fullState = starflow("run", "--model", model.toString());
+    assertThat(fullState.exitCode, equalTo(2));
+    assertThat(
+        fullState.err,
+        containsString("source users holds full-state events: land them with starflow ecst"));
+    StarflowCli.Run notInModel =
+        starflow(
+            "ecst",
+            "--input",
+            model.toString(),
+            "--table",
+            "accounts",
+            "--key",
+            "id",
+            "--model",
+            model.toString());
+    assertThat(notInModel.exitCode, equalTo(2));
+    assertThat(notInModel.err, containsString("no source named accounts (sources: [users])"));
+    StarflowCli.Run otherKey =
+        starflow(
+            "ecst",
+            "--input",
+            model.toString(),
+            "--table",
+            "users",
+            "--key",
+            "uid",
+            "--model",
+            model.toString());
+    assertThat(otherKey.exitCode, equalTo(2));
+    assertThat(otherKey.err, containsString("--key uid differs from the key of source users"));
   }
 }

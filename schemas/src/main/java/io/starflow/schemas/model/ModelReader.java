@@ -124,9 +124,16 @@ final class ModelReader {
     requireMap(node, what);
     allowOnly(node, "kind", "location", "key", "columns", "pii");
     YamlNode kind = required(node, "kind", YamlNode.Kind.SCALAR);
-    if (!kind.text().equals(SourceModel.CDC)) {
+    if (!kind.text().equals(SourceModel.CDC) && !kind.text().equals(SourceModel.ECST)) {
       throw error(
-          kind, what + ": kind must be '" + SourceModel.CDC + "', found " + kind.describe());
+          kind,
+          what
+              + ": kind must be '"
+              + SourceModel.CDC
+              + "' (Debezium change events) or '"
+              + SourceModel.ECST
+              + "' (full-state events), found "
+              + kind.describe());
     }
     YamlNode location = optional(node, "location", YamlNode.Kind.SCALAR);
     String resolved = null;

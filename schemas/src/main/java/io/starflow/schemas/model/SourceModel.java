@@ -10,8 +10,14 @@ import javax.annotation.Nullable;
 /** A source table of the model: where its change events are and what its rows hold. */
 @AutoValue
 public abstract class SourceModel implements Serializable {
-  /** The only kind of source the model accepts so far: Debezium change events. */
+  /** A source of Debezium change events, mirrored by {@code starflow run} and {@code mirror}. */
   public static final String CDC = "cdc";
+
+  /**
+   * A source of full-state (event-carried state transfer) events, landed by {@code starflow ecst}:
+   * first in its bronze table, then like a CDC source.
+   */
+  public static final String ECST = "ecst";
 
   /** The table name, which is also the mirror table's name. */
   public abstract String name();

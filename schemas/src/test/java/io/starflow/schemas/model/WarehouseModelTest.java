@@ -135,6 +135,14 @@ public class WarehouseModelTest {
         model.dimensions().get("dim_customer").versionedBy());
   }
 
+  @Test
+  public void aSourceOfFullStateEvents() throws Exception {
+    WarehouseModel model =
+        read(changed("    kind: cdc\n    location", "    kind: ecst\n    location"));
+    assertEquals(SourceModel.ECST, model.sources().get("customers").kind());
+    assertEquals(SourceModel.CDC, model.sources().get("orders").kind());
+  }
+
   private static void assertError(String yaml, int line, String problem) {
     ModelException e = fails(yaml);
     assertEquals(e.getMessage(), "model.yaml", e.file());

@@ -3,6 +3,7 @@ package io.starflow.transforms.deadletter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.io.Json;
 import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.IOException;
@@ -132,7 +133,7 @@ public final class WriteDeadLetters
 
     @Setup
     public void setup() throws SQLException {
-      json = new ObjectMapper();
+      json = Json.mapper();
       writer = DeadLetterWriter.open(warehouse);
       unwritten = new ArrayList<>();
       covered = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.starflow.transforms.debezium;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -13,6 +12,7 @@ import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
+import io.starflow.transforms.io.Json;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Instant;
@@ -352,7 +352,7 @@ public final class DebeziumDecoder implements Serializable {
   private ObjectMapper mapper() {
     if (mapper == null) {
       mapper =
-          new ObjectMapper(new JsonFactory())
+          Json.mapper()
               .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
               .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
     }

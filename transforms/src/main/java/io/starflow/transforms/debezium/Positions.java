@@ -3,6 +3,7 @@ package io.starflow.transforms.debezium;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starflow.schemas.SourcePosition;
+import io.starflow.transforms.io.Json;
 import java.io.IOException;
 import javax.annotation.Nullable;
 
@@ -19,7 +20,7 @@ import javax.annotation.Nullable;
  * </ul>
  */
 final class Positions {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private Positions() {}
 

@@ -12,6 +12,7 @@ import io.starflow.schemas.SourcePosition;
 import io.starflow.transforms.debezium.ColumnValues;
 import io.starflow.transforms.debezium.DecodeException;
 import io.starflow.transforms.io.EventTimes;
+import io.starflow.transforms.io.Json;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -29,7 +30,7 @@ import java.util.regex.Pattern;
  * the event id).
  */
 final class EcstDecoder implements Serializable {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.mapper();
   private static final Pattern KAFKA = Pattern.compile("kafka:(.+)/(\\d+)@(\\d+)");
   private static final Pattern FILE = Pattern.compile("(.+):(\\d+)");
 

@@ -16,6 +16,7 @@ import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
 import io.starflow.transforms.debezium.ColumnValues;
 import io.starflow.transforms.io.EventTimes;
+import io.starflow.transforms.io.Json;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
@@ -184,7 +185,7 @@ public final class EnrichNotifications
     return Integer.toString(Math.floorMod(key.hashCode(), shards));
   }
 
-  private static final ObjectMapper SHARD_JSON = new ObjectMapper();
+  private static final ObjectMapper SHARD_JSON = Json.mapper();
 
   /** A notification read: its id, optional version, time and origin. */
   private static final class Notification {
@@ -218,7 +219,7 @@ public final class EnrichNotifications
     /** Looked-up records by service and id, shared by every thread of this process. */
     private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     private final Settings settings;
     private final BadRecordRouter router;

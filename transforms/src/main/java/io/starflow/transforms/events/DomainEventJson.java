@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.starflow.schemas.DomainEvent;
 import io.starflow.transforms.debezium.DecodeException;
 import io.starflow.transforms.io.EventTimes;
+import io.starflow.transforms.io.Json;
 import java.util.Map;
 import javax.annotation.Nullable;
 
@@ -18,7 +19,7 @@ import javax.annotation.Nullable;
  */
 public final class DomainEventJson {
   private static final ObjectMapper MAPPER =
-      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+      Json.mapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   private DomainEventJson() {}
 

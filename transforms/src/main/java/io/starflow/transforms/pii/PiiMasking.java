@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
+import io.starflow.transforms.io.Json;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ public final class PiiMasking implements Serializable {
   public static final String KEY_VARIABLE = "STARFLOW_PII_KEY";
   static final int MIN_KEY_LENGTH = 16;
   static final String PREFIX = "hmac:";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private final Map<String, Set<String>> columns;
   private final Set<String> allNames;

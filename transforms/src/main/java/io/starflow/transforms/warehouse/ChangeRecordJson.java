@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.Values;
+import io.starflow.transforms.io.Json;
 
 /** A JSON rendering of a change record, for dead letters of records already decoded. */
 final class ChangeRecordJson {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.mapper();
 
   private ChangeRecordJson() {}
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.Values;
+import io.starflow.transforms.io.Json;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -21,7 +22,7 @@ import javax.annotation.Nullable;
  * what does not fit is rejected with a reason and dead-lettered, not silently changed.
  */
 final class Coercion {
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final JsonFactory JSON = Json.factory();
 
   private Coercion() {}
 

@@ -3,6 +3,7 @@ package io.starflow.transforms.debezium;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.Assert.assertThrows;
 
@@ -195,6 +196,17 @@ public class DebeziumDecoderTest {
         "{\"after\":{\"id\":1},\"source\":{\"connector\":\"postgresql\",\"table\":\"t\","
             + "\"ts_ms\":1,\"lsn\":5},\"op\":\"c\"}";
     assertThat(renaming.decode(line).table(), equalTo("people"));
+  }
+
+  @Test
+  public void aParseErrorNamesLineAndColumnButNeverQuotesTheInput() {
+    DecodeException e =
+        assertThrows(
+            DecodeException.class,
+            () -> decoder.decode("{\"after\":{\"id\":1,\"email\":\"jane@example.com\""));
+    assertThat(e.getMessage(), containsString("malformed JSON"));
+    assertThat(e.getMessage(), containsString("column"));
+    assertThat(e.getMessage(), not(containsString("jane")));
   }
 
   private void assertRejected(String line, String reason) {

@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** Reads whole tables back as sorted text rows, to compare warehouse content exactly. */
 public final class Tables {
@@ -105,5 +106,46 @@ public final class Tables {
       rs.next();
       return rs.getLong(1);
     }
+  }
+
+  /** What {@link #scan} read and found. */
+  public static final class Scan {
+    public final List<String> tables = new ArrayList<>();
+    public final List<String> found = new ArrayList<>();
+    public long cells;
+  }
+
+  /**
+   * Reads every cell of every table in the warehouse's current schema; {@code found} lists those
+   * {@code pattern} finds something in, as {@code table.column: value}.
+   */
+  public static Scan scan(Warehouse warehouse, Pattern pattern) throws SQLException {
+    Scan scan = new Scan();
+    try (Connection connection = warehouse.connect();
+        Statement statement = connection.createStatement()) {
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT table_name FROM information_schema.tables"
+                  + " WHERE table_schema = current_schema()")) {
+        while (rs.next()) {
+          scan.tables.add(rs.getString(1));
+        }
+      }
+      for (String table : scan.tables) {
+        try (ResultSet rs = statement.executeQuery("SELECT * FROM \"" + table + "\"")) {
+          ResultSetMetaData meta = rs.getMetaData();
+          while (rs.next()) {
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+              String value = rs.getString(i);
+              scan.cells++;
+              if (value != null && pattern.matcher(value).find()) {
+                scan.found.add(table + "." + meta.getColumnName(i) + ": " + value);
+              }
+            }
+          }
+        }
+      }
+    }
+    return scan;
   }
 }
