@@ -1,6 +1,8 @@
 package io.starflow.transforms.deadletter;
 
+import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.warehouse.Warehouse;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
@@ -37,5 +39,25 @@ public final class DeadLetters {
         result
             .get(BadRecordRouter.BAD_RECORD_TAG)
             .setCoder(BadRecord.getCoder(result.getPipeline())));
+  }
+
+  /**
+   * Sends {@code raw}, which failed at {@code stage} for {@code reason}, to the dead letters
+   * through {@code router}: the record whole, with its origin.
+   */
+  public static void route(
+      BadRecordRouter router,
+      DoFn.MultiOutputReceiver out,
+      String stage,
+      RawRecord raw,
+      Exception cause,
+      String reason)
+      throws Exception {
+    router.route(
+        out,
+        FailedRecord.of(stage, raw.origin(), raw.value()),
+        FailedRecord.coder(),
+        cause,
+        reason);
   }
 }

@@ -10,7 +10,6 @@ import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import java.util.Map;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
@@ -214,13 +213,12 @@ public abstract class DecodeDebezium
         record = decoder.decode(raw.value(), raw.origin());
       } catch (DecodeException e) {
         failed.inc();
-        router.route(out, failed(raw), FailedRecord.coder(), e, e.getMessage());
+        DeadLetters.route(router, out, STAGE, raw, e, e.getMessage());
         return;
       } catch (RuntimeException e) {
         // Input the decoder did not foresee: keep the record rather than fail the whole run.
         failed.inc();
-        router.route(
-            out, failed(raw), FailedRecord.coder(), e, "unexpected decoding failure: " + e);
+        DeadLetters.route(router, out, STAGE, raw, e, "unexpected decoding failure: " + e);
         return;
       }
       if (record == null) {
@@ -230,10 +228,6 @@ public abstract class DecodeDebezium
       }
       decoded.inc();
       out.get(DECODED).output(record);
-    }
-
-    private static FailedRecord failed(RawRecord raw) {
-      return FailedRecord.of(STAGE, raw.origin(), raw.value());
     }
   }
 }

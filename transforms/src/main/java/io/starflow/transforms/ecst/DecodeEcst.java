@@ -7,7 +7,6 @@ import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import io.starflow.transforms.debezium.DecodeException;
 import java.time.Instant;
 import java.util.Map;
@@ -132,20 +131,10 @@ public final class DecodeEcst extends PTransform<PCollection<RawRecord>, DecodeE
       } catch (EcstDecoder.OversizedException e) {
         oversized.inc();
         failed.inc();
-        router.route(
-            out,
-            FailedRecord.of("ingest", raw.origin(), raw.value()),
-            FailedRecord.coder(),
-            e,
-            e.getMessage());
+        DeadLetters.route(router, out, "ingest", raw, e, e.getMessage());
       } catch (DecodeException | IllegalArgumentException e) {
         failed.inc();
-        router.route(
-            out,
-            FailedRecord.of("decode", raw.origin(), raw.value()),
-            FailedRecord.coder(),
-            e,
-            e.getMessage());
+        DeadLetters.route(router, out, "decode", raw, e, e.getMessage());
       }
     }
   }

@@ -7,7 +7,6 @@ import io.starflow.schemas.DomainEventCoder;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import io.starflow.transforms.debezium.DecodeException;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -75,12 +74,7 @@ public final class DecodeDomainEvents
         decoded.inc();
       } catch (DecodeException | IllegalArgumentException e) {
         failed.inc();
-        router.route(
-            out,
-            FailedRecord.of("decode", raw.origin(), raw.value()),
-            FailedRecord.coder(),
-            e,
-            e.getMessage());
+        DeadLetters.route(router, out, "decode", raw, e, e.getMessage());
       }
     }
   }

@@ -5,7 +5,6 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -132,16 +131,7 @@ public final class ApplyToHistory extends PTransform<PCollection<ChangeRecord>, 
 
     @Override
     void write(List<ChangeRecord> batch, MultiOutputReceiver out) throws Exception {
-      MirrorWriter.HistoryResult result = writer.writeHistory(batch);
-      for (MirrorWriter.Rejected rejected : result.rejected) {
-        router.route(
-            out,
-            CountingWriter.historyDeadLetter(rejected),
-            FailedRecord.coder(),
-            null,
-            rejected.reason);
-      }
-      out.get(ADDED).output(result.added);
+      out.get(ADDED).output(writeHistory(batch, out));
     }
   }
 }

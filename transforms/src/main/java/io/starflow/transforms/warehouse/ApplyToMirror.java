@@ -6,7 +6,6 @@ import com.google.auto.value.AutoValue;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -170,12 +169,10 @@ public abstract class ApplyToMirror
       MirrorWriter.Result result = writer.write(batch);
       for (MirrorWriter.Rejected rejected : result.rejected) {
         String origin = rejected.record.origin();
-        router.route(
+        deadLetter(
             out,
             CountingWriter.deadLetter(rejected, origin == null ? List.of() : List.of(origin)),
-            FailedRecord.coder(),
-            null,
-            rejected.reason);
+            rejected);
       }
       out.get(WRITTEN).output(KV.of(batch.get(0).table(), result.changed));
     }

@@ -173,31 +173,21 @@ public final class MirrorWriter implements AutoCloseable {
   /** Stages {@code rows}, runs {@code work} and commits; again if the failure was transient. */
   private long applyWithRetries(String table, Layout layout, List<Object[]> rows, StagedWork work)
       throws SQLException {
-    for (int attempt = 1; ; attempt++) {
-      Lock lock = WarehouseLocks.forWrites(warehouse);
-      lock.lock();
-      try {
-        String stage = stageFor(table, layout);
-        try (SqlDialect.StageWriter writer =
-            dialect.openStage(connection, stage, stageColumns(layout))) {
-          for (Object[] row : rows) {
-            writer.append(row);
+    return WarehouseRetries.inTransaction(
+        connection,
+        dialect,
+        WarehouseLocks.forWrites(warehouse),
+        () -> {
+          String stage = stageFor(table, layout);
+          try (SqlDialect.StageWriter writer =
+              dialect.openStage(connection, stage, stageColumns(layout))) {
+            for (Object[] row : rows) {
+              writer.append(row);
+            }
           }
-        }
-        long done = work.run(stage);
-        connection.commit();
-        return done;
-      } catch (SQLException e) {
-        connection.rollback();
-        if (!WarehouseRetries.again(dialect, e, attempt)) {
-          throw e;
-        }
-      } finally {
-        clearStage(table);
-        lock.unlock();
-      }
-      WarehouseRetries.backOff(attempt);
-    }
+          return work.run(stage);
+        },
+        () -> clearStage(table));
   }
 
   /** The guarded upsert of staged rows into the mirror table. */

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.Lock;
 import java.util.stream.Collectors;
 
 /**
@@ -75,28 +74,20 @@ public final class StarRefresh {
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
     try {
-      for (int attempt = 1; ; attempt++) {
-        Lock lock = WarehouseLocks.forDdl(warehouse);
-        lock.lock();
-        try {
-          dialect.lockForDdl(connection);
-          Map<String, Long> changed = new LinkedHashMap<>();
-          int n = 0;
-          for (StarTables.Table table : StarTables.starTables(model)) {
-            changed.put(table.name, apply(connection, table, desiredRows(table), SCRATCH + n++));
-          }
-          connection.commit();
-          return changed;
-        } catch (SQLException e) {
-          connection.rollback();
-          if (!WarehouseRetries.again(dialect, e, attempt)) {
-            throw e;
-          }
-        } finally {
-          lock.unlock();
-        }
-        WarehouseRetries.backOff(attempt);
-      }
+      return WarehouseRetries.inTransaction(
+          connection,
+          dialect,
+          WarehouseLocks.forDdl(warehouse),
+          () -> {
+            dialect.lockForDdl(connection);
+            Map<String, Long> changed = new LinkedHashMap<>();
+            int n = 0;
+            for (StarTables.Table table : StarTables.starTables(model)) {
+              changed.put(table.name, apply(connection, table, desiredRows(table), SCRATCH + n++));
+            }
+            return changed;
+          },
+          () -> {});
     } finally {
       connection.setAutoCommit(autoCommit);
     }

@@ -5,8 +5,6 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.transforms.compact.CompactedRow;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -16,7 +14,6 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -97,7 +94,8 @@ public final class WriteMirrorBatches
     builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
   }
 
-  private static final class WriteFn extends DoFn<KV<String, List<CompactedRow>>, String> {
+  private static final class WriteFn
+      extends WarehouseWriteFn<KV<String, List<CompactedRow>>, String> {
     private static final String WRITTEN_BATCHES = "writtenBatches";
 
     /**
@@ -108,25 +106,11 @@ public final class WriteMirrorBatches
     private final StateSpec<ValueState<Long>> writtenBatchesSpec =
         StateSpecs.value(VarLongCoder.of());
 
-    private final CountingWriter writer;
-    private final BadRecordRouter router;
     private final boolean withHistory;
 
     WriteFn(Warehouse warehouse, BadRecordRouter router, boolean withHistory) {
-      this.writer = new CountingWriter(warehouse);
-      this.router = router;
+      super(warehouse, router);
       this.withHistory = withHistory;
-    }
-
-    @Override
-    public void populateDisplayData(DisplayData.Builder builder) {
-      builder.add(
-          DisplayData.item("warehouse", writer.warehouse().displayUrl()).withLabel("Warehouse"));
-    }
-
-    @Setup
-    public void setup() throws SQLException {
-      writer.open();
     }
 
     @ProcessElement
@@ -144,35 +128,18 @@ public final class WriteMirrorBatches
       MirrorWriter.Result result = writer.write(records);
       for (MirrorWriter.Rejected rejected : result.rejected) {
         CompactedRow row = rows.remove(rejected.record);
-        router.route(
-            out,
-            CountingWriter.deadLetter(rejected, row.origins()),
-            FailedRecord.coder(),
-            null,
-            rejected.reason);
+        deadLetter(out, CountingWriter.deadLetter(rejected, row.origins()), rejected);
       }
       if (withHistory) {
         List<ChangeRecord> versions = new ArrayList<>();
         batch.getValue().forEach(row -> versions.addAll(row.versions()));
-        for (MirrorWriter.Rejected rejected : writer.writeHistory(versions).rejected) {
-          router.route(
-              out,
-              CountingWriter.historyDeadLetter(rejected),
-              FailedRecord.coder(),
-              null,
-              rejected.reason);
-        }
+        writeHistory(versions, out);
       }
       for (CompactedRow row : rows.values()) {
         row.origins().forEach(origin -> out.get(WRITTEN).output(origin));
       }
       Long written = writtenBatches.read();
       writtenBatches.write(written == null ? 1 : written + 1);
-    }
-
-    @Teardown
-    public void teardown() throws SQLException {
-      writer.close();
     }
   }
 }

@@ -1,38 +1,22 @@
 package io.starflow.transforms.warehouse;
 
 import io.starflow.schemas.ChangeRecord;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.values.KV;
 
 /**
- * Writes the records of one shard in batches of {@code batchSize}, one transaction each, through
- * one warehouse connection per instance; subclasses say what a batch writes and outputs.
+ * Writes the records of one shard in batches of {@code batchSize}, one transaction each; subclasses
+ * say what a batch writes and outputs.
  */
-abstract class WriteShardFn<OutputT> extends DoFn<KV<String, Iterable<ChangeRecord>>, OutputT> {
-  final CountingWriter writer;
-  final BadRecordRouter router;
+abstract class WriteShardFn<OutputT>
+    extends WarehouseWriteFn<KV<String, Iterable<ChangeRecord>>, OutputT> {
   private final int batchSize;
 
   WriteShardFn(Warehouse warehouse, int batchSize, BadRecordRouter router) {
-    this.writer = new CountingWriter(warehouse);
+    super(warehouse, router);
     this.batchSize = batchSize;
-    this.router = router;
-  }
-
-  @Override
-  public void populateDisplayData(DisplayData.Builder builder) {
-    builder.add(
-        DisplayData.item("warehouse", writer.warehouse().displayUrl()).withLabel("Warehouse"));
-  }
-
-  @Setup
-  public void setup() throws SQLException {
-    writer.open();
   }
 
   @ProcessElement
@@ -53,9 +37,4 @@ abstract class WriteShardFn<OutputT> extends DoFn<KV<String, Iterable<ChangeReco
 
   /** Writes one batch in one transaction; routes what the warehouse cannot hold. */
   abstract void write(List<ChangeRecord> batch, MultiOutputReceiver out) throws Exception;
-
-  @Teardown
-  public void teardown() throws SQLException {
-    writer.close();
-  }
 }
