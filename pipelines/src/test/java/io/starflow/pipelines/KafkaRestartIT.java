@@ -3,6 +3,7 @@ package io.starflow.pipelines;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.starflow.pipelines.cli.StarflowCli;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.EmbeddedKafka;
@@ -83,14 +84,8 @@ public class KafkaRestartIT {
   }
 
   private Process startMirror(Path warehouseFile, Path log) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("io.starflow.pipelines.cli.Starflow");
-    command.addAll(
-        List.of(
+    List<String> command =
+        StarflowCli.childCommand(
             "mirror",
             "--kafka",
             KAFKA.bootstrapServers(),
@@ -106,7 +101,7 @@ public class KafkaRestartIT {
             "--max-event-delay",
             "1s",
             "--warehouse",
-            "jdbc:duckdb:" + warehouseFile));
+            "jdbc:duckdb:" + warehouseFile);
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

@@ -59,11 +59,12 @@ public class NotificationsPipelineTest {
       Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
       NotificationsPipeline.fromFiles(
           pipeline,
-          new EnrichNotifications.Settings(api.url(), "orders")
-              .idsPerCall(250)
-              .callsPerSecond(5)
-              .attempts(8)
-              .timeout(Duration.ofMillis(400)),
+          EnrichNotifications.Settings.builder(api.url(), "orders")
+              .setIdsPerCall(250)
+              .setCallsPerSecond(5)
+              .setAttempts(8)
+              .setTimeout(Duration.ofMillis(400))
+              .build(),
           MirrorSettings.builder()
               .setWarehouse(warehouse)
               .setKeys(KeyColumns.parse(List.of("id")))
@@ -114,10 +115,11 @@ public class NotificationsPipelineTest {
       Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
       NotificationsPipeline.fromFiles(
           pipeline,
-          new EnrichNotifications.Settings(api.url(), "order_details")
-              .attempts(3)
-              .callsPerSecond(20)
-              .timeout(Duration.ofMillis(150)),
+          EnrichNotifications.Settings.builder(api.url(), "order_details")
+              .setAttempts(3)
+              .setCallsPerSecond(20)
+              .setTimeout(Duration.ofMillis(150))
+              .build(),
           MirrorSettings.builder()
               .setWarehouse(warehouse)
               .setKeys(KeyColumns.parse(List.of("id")))

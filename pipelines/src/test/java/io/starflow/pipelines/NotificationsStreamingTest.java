@@ -49,9 +49,11 @@ public class NotificationsStreamingTest {
               p.apply(stream)
                   .apply(
                       EnrichNotifications.with(
-                          new EnrichNotifications.Settings(api.url(), "order_details")
-                              .batch(1_000, Duration.standardSeconds(5))
-                              .cacheTtl(java.time.Duration.ofMinutes(1))))
+                          EnrichNotifications.Settings.builder(api.url(), "order_details")
+                              .setBatchSize(1_000)
+                              .setMaxWait(Duration.standardSeconds(5))
+                              .setCacheTtl(java.time.Duration.ofMinutes(1))
+                              .build()))
                   .apply(
                       MapElements.into(TypeDescriptors.strings())
                           .via((ChangeRecord r) -> r.column("id").value() + "@" + r.origin())))

@@ -161,9 +161,10 @@ final class DemoCommand implements Callable<Integer> {
       Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
       NotificationsPipeline.fromFiles(
           pipeline,
-          new EnrichNotifications.Settings(api.url(), "order_details")
-              .callsPerSecond(limit)
-              .timeout(java.time.Duration.ofMillis(500)),
+          EnrichNotifications.Settings.builder(api.url(), "order_details")
+              .setCallsPerSecond(limit)
+              .setTimeout(java.time.Duration.ofMillis(500))
+              .build(),
           settings.toBuilder().setModel(null).setPii(null).build(),
           file.toString());
       RunCounts counts = EventsCommand.runWithProgress(pipeline, null, 0);

@@ -7,14 +7,11 @@ import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.model.SourceModel;
 import io.starflow.schemas.model.WarehouseModel;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetterWriter;
 import io.starflow.transforms.ecst.EcstFormat;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-import org.apache.beam.sdk.Pipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -98,10 +95,7 @@ final class EcstCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!records.isSet()) {
-      throw new IllegalArgumentException("give either --input files or --kafka topics");
-    }
-    records.check("ECST events");
+    records.require("ECST events");
     EcstFormat format =
         EcstFormat.builder()
             .setTable(table)
@@ -111,15 +105,16 @@ final class EcstCommand implements Callable<Integer> {
             .setMaxBytes(maxBytes)
             .build();
     MirrorSettings settings = settings();
-    long expected = records.expected();
     String source = records.describe();
-    Consumer<Pipeline> wiring = p -> EcstPipeline.land(records.read(p), format, settings);
-    DeadLetterWriter.ensureTable(settings.warehouse());
-    Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
-    wiring.accept(pipeline);
-    long start = System.nanoTime();
-    RunCounts c = EventsCommand.runWithProgress(pipeline, "Landing", expected);
-    double seconds = (System.nanoTime() - start) / 1e9;
+    MirrorRun.Outcome run =
+        EventsCommand.runBounded(
+            settings.warehouse(),
+            runner,
+            p -> EcstPipeline.land(records.read(p), format, settings),
+            "Landing",
+            records.expected());
+    RunCounts c = run.counts;
+    double seconds = run.seconds;
     PrintWriter out = spec.commandLine().getOut();
     long read = c.read();
     long landed = c.decoded();

@@ -5,13 +5,10 @@ import io.starflow.pipelines.NotificationsPipeline;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetterWriter;
 import io.starflow.transforms.enrich.EnrichNotifications;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-import org.apache.beam.sdk.Pipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,36 +79,32 @@ final class EnrichCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!records.isSet()) {
-      throw new IllegalArgumentException("give either --input files or --kafka topics");
-    }
-    records.check("notifications");
+    records.require("notifications");
     if (idsPerCall < 1 || callsPerSecond < 2 || attempts < 1) {
       throw new IllegalArgumentException(
           "--ids-per-call and --attempts must be positive, --calls-per-second at least 2");
     }
     EnrichNotifications.Settings enrich =
-        new EnrichNotifications.Settings(url, table)
-            .idsPerCall(idsPerCall)
-            .callsPerSecond(callsPerSecond)
-            .attempts(attempts)
-            .timeout(
+        EnrichNotifications.Settings.builder(url, table)
+            .setIdsPerCall(idsPerCall)
+            .setCallsPerSecond(callsPerSecond)
+            .setAttempts(attempts)
+            .setTimeout(
                 java.time.Duration.ofMillis(TimeArgs.duration("--timeout", timeout).getMillis()))
-            .cacheTtl(
-                java.time.Duration.ofMillis(
-                    TimeArgs.duration("--cache-ttl", cacheTtl).getMillis()));
+            .setCacheTtl(
+                java.time.Duration.ofMillis(TimeArgs.duration("--cache-ttl", cacheTtl).getMillis()))
+            .build();
     MirrorSettings settings = warehouse.settings(KeyColumns.parse(List.of(table + "=id")), null);
-    long expected = records.expected();
-    Consumer<Pipeline> wiring =
-        p -> NotificationsPipeline.enrich(records.read(p), enrich, settings);
-    DeadLetterWriter.ensureTable(settings.warehouse());
-    Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
-    wiring.accept(pipeline);
-    long start = System.nanoTime();
-    RunCounts c = EventsCommand.runWithProgress(pipeline, null, expected);
+    MirrorRun.Outcome run =
+        EventsCommand.runBounded(
+            settings.warehouse(),
+            runner,
+            p -> NotificationsPipeline.enrich(records.read(p), enrich, settings),
+            null,
+            records.expected());
+    RunCounts c = run.counts;
     PrintWriter out = spec.commandLine().getOut();
-    out.printf(
-        "Enriched notifications into %s in %.1f s%n%n", table, (System.nanoTime() - start) / 1e9);
+    out.printf("Enriched notifications into %s in %.1f s%n%n", table, run.seconds);
     out.printf("  %-28s %,10d%n", "notifications", c.get(StarflowMetrics.NOTIFICATIONS));
     out.printf(
         "  %-28s %,10d%n",

@@ -11,6 +11,7 @@ import io.starflow.transforms.events.ReadEventStore;
 import io.starflow.transforms.events.Reducer;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.PrintWriter;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -127,13 +128,10 @@ final class EventsCommand implements Callable<Integer> {
                   target,
                   snapshotEvery);
     }
-    DeadLetterWriter.ensureTable(target);
     PrintWriter out = spec.commandLine().getOut();
-    Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
-    wiring.accept(pipeline);
-    long start = System.nanoTime();
-    RunCounts c = runWithProgress(pipeline, "Folding", expected);
-    double seconds = (System.nanoTime() - start) / 1e9;
+    MirrorRun.Outcome run = runBounded(target, runner, wiring, "Folding", expected);
+    RunCounts c = run.counts;
+    double seconds = run.seconds;
     long applied = c.get(StarflowMetrics.EVENTS_APPLIED);
     out.printf(
         "Folded %,d %s events from %s into %s in %.1f s%n%n",
@@ -165,6 +163,25 @@ final class EventsCommand implements Callable<Integer> {
    * Runs {@code pipeline} to the end, with a progress bar over decoded records when {@code task} is
    * given.
    */
+  /**
+   * Runs a bounded pipeline that {@code wiring} builds and that writes to {@code warehouse} (its
+   * dead-letter table made first), with a progress bar for {@code task} (none when null).
+   */
+  static MirrorRun.Outcome runBounded(
+      Warehouse warehouse,
+      RunnerOptions runner,
+      Consumer<Pipeline> wiring,
+      @Nullable String task,
+      long expected)
+      throws SQLException {
+    DeadLetterWriter.ensureTable(warehouse);
+    Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
+    wiring.accept(pipeline);
+    long start = System.nanoTime();
+    RunCounts counts = runWithProgress(pipeline, task, expected);
+    return new MirrorRun.Outcome(counts, (System.nanoTime() - start) / 1e9);
+  }
+
   static RunCounts runWithProgress(Pipeline pipeline, @Nullable String task, long expected) {
     PipelineResult result = pipeline.run();
     if (task == null) {

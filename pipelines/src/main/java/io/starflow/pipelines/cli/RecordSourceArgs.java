@@ -28,6 +28,14 @@ final class RecordSourceArgs {
     return input != null || kafka.isSet();
   }
 
+  /** Checks the source as {@link #check} does, and that one is given. */
+  void require(String what) {
+    if (!isSet()) {
+      throw new IllegalArgumentException("give either --input files or --kafka topics");
+    }
+    check(what);
+  }
+
   /**
    * Checks the source; {@code what} names the records in messages. Throws unless exactly one of
    * --input and --kafka is given, the files exist, and a Kafka read is bounded.

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
+import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -81,8 +82,20 @@ public class EcstModelIT {
     return lines;
   }
 
-  private StarflowCli.Run ecst(Path input, Path model, Path warehouse, String key)
-      throws Exception {
+  private Path work;
+  private Path input;
+  private Path model;
+
+  @Before
+  public void writeEventsAndModel() throws Exception {
+    work = folder.getRoot().toPath();
+    input = work.resolve("contacts.jsonl");
+    Files.write(input, events());
+    model = work.resolve("crm.yaml");
+    Files.writeString(model, MODEL);
+  }
+
+  private StarflowCli.Run ecst(Path warehouse, String key) throws Exception {
     Map<String, String> environment = new HashMap<>();
     environment.put(PiiMasking.KEY_VARIABLE, key);
     return StarflowCli.inChildProcess(
@@ -106,15 +119,10 @@ public class EcstModelIT {
 
   @Test
   public void modelPiiColumnsAreMaskedInEveryTableAndTheStarIsBuilt() throws Exception {
-    Path work = folder.getRoot().toPath();
-    Path input = work.resolve("contacts.jsonl");
-    Files.write(input, events());
-    Path model = work.resolve("crm.yaml");
-    Files.writeString(model, MODEL);
     assertThat(RAW.matcher(Files.readString(input)).find(), equalTo(true));
 
     Path file = work.resolve("crm.duckdb");
-    StarflowCli.Run run = ecst(input, model, file, "a-test-key-for-contacts-0123456789");
+    StarflowCli.Run run = ecst(file, "a-test-key-for-contacts-0123456789");
     assertThat(run.out, run.exitCode, equalTo(0));
     assertThat(run.out, containsString("counts reconcile"));
     assertThat(
@@ -143,13 +151,8 @@ public class EcstModelIT {
 
   @Test
   public void aModelWithPiiAndNoKeyRefusesToStart() throws Exception {
-    Path work = folder.getRoot().toPath();
-    Path input = work.resolve("contacts.jsonl");
-    Files.write(input, events());
-    Path model = work.resolve("crm.yaml");
-    Files.writeString(model, MODEL);
     Path file = work.resolve("refused.duckdb");
-    StarflowCli.Run run = ecst(input, model, file, null);
+    StarflowCli.Run run = ecst(file, null);
     assertThat(run.out, run.exitCode, equalTo(2));
     assertThat(run.out, containsString("contacts.name, contacts.email"));
     assertThat(run.out, containsString("STARFLOW_PII_KEY is not set"));

@@ -41,12 +41,8 @@ public final class StarflowCli {
     return new Run(exitCode, out.toString(), err.toString());
   }
 
-  /**
-   * Runs the command line in a child JVM on this test's class path, with {@code environment}
-   * changed (a null value removes the variable); what it printed, both streams, is in {@code out}.
-   */
-  public static Run inChildProcess(Map<String, String> environment, String... args)
-      throws IOException, InterruptedException {
+  /** The command that runs the command line in a child JVM on this test's class path. */
+  public static List<String> childCommand(String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
@@ -54,7 +50,16 @@ public final class StarflowCli {
     command.add(System.getProperty("java.class.path"));
     command.add(Starflow.class.getName());
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    return command;
+  }
+
+  /**
+   * Runs the command line in a child JVM on this test's class path, with {@code environment}
+   * changed (a null value removes the variable); what it printed, both streams, is in {@code out}.
+   */
+  public static Run inChildProcess(Map<String, String> environment, String... args)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(childCommand(args)).redirectErrorStream(true);
     environment.forEach(
         (name, value) -> {
           if (value == null) {

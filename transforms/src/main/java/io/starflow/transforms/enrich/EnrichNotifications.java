@@ -4,6 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.auto.value.AutoValue;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.Column;
@@ -13,7 +14,6 @@ import io.starflow.schemas.RawRecordCoder;
 import io.starflow.schemas.SourcePosition;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import io.starflow.transforms.debezium.ColumnValues;
 import io.starflow.transforms.io.EventTimes;
 import io.starflow.transforms.io.Json;
@@ -66,55 +66,82 @@ public final class EnrichNotifications
   static final String STAGE = "enrich";
   private static final TupleTag<ChangeRecord> ENRICHED = new TupleTag<ChangeRecord>() {};
 
-  /** The settings of one enrichment. */
-  public static final class Settings implements Serializable {
-    final String url;
-    final String table;
-    int idsPerCall = 500;
-    int callsPerSecond = 10;
-    int attempts = 6;
-    Duration timeout = Duration.ofSeconds(2);
-    Duration backoff = Duration.ofMillis(100);
-    Duration cacheTtl = Duration.ofMinutes(10);
-    int batchSize = 5_000;
-    org.joda.time.Duration maxWait = org.joda.time.Duration.standardSeconds(5);
-    int shards = 4;
+  /** The settings of one enrichment; {@link #builder} starts from the defaults. */
+  @AutoValue
+  public abstract static class Settings implements Serializable {
+    /** The bulk lookup's URL. */
+    public abstract String url();
 
-    public Settings(String url, String table) {
-      this.url = url;
-      this.table = Identifiers.check("table", table);
+    /** The table the enriched records go to. */
+    public abstract String table();
+
+    /** Ids per lookup call (default 500). */
+    public abstract int idsPerCall();
+
+    /** Calls per second at most, retries included (default 10). */
+    public abstract int callsPerSecond();
+
+    /** Tries per lookup before its ids are dead-lettered (default 6). */
+    public abstract int attempts();
+
+    /** The longest a call may take (default 2 s). */
+    public abstract Duration timeout();
+
+    /** The first retry's wait, doubled for each next one (100 ms). */
+    public abstract Duration backoff();
+
+    /** How long a looked-up record is served from the cache (default 10 min). */
+    public abstract Duration cacheTtl();
+
+    /** Notifications per batch (default 5,000). */
+    public abstract int batchSize();
+
+    /** On a stream, the longest a batch waits to fill (default 5 s). */
+    public abstract org.joda.time.Duration maxWait();
+
+    /** Groups of ids looked up in parallel (4). */
+    public abstract int shards();
+
+    public static Builder builder(String url, String table) {
+      return new AutoValue_EnrichNotifications_Settings.Builder()
+          .setUrl(url)
+          .setTable(Identifiers.check("table", table))
+          .setIdsPerCall(500)
+          .setCallsPerSecond(10)
+          .setAttempts(6)
+          .setTimeout(Duration.ofSeconds(2))
+          .setBackoff(Duration.ofMillis(100))
+          .setCacheTtl(Duration.ofMinutes(10))
+          .setBatchSize(5_000)
+          .setMaxWait(org.joda.time.Duration.standardSeconds(5))
+          .setShards(4);
     }
 
-    public Settings idsPerCall(int n) {
-      idsPerCall = n;
-      return this;
-    }
+    @AutoValue.Builder
+    public abstract static class Builder {
+      abstract Builder setUrl(String url);
 
-    public Settings callsPerSecond(int n) {
-      callsPerSecond = n;
-      return this;
-    }
+      abstract Builder setTable(String table);
 
-    public Settings attempts(int n) {
-      attempts = n;
-      return this;
-    }
+      public abstract Builder setIdsPerCall(int idsPerCall);
 
-    public Settings timeout(Duration d) {
-      timeout = d;
-      return this;
-    }
+      public abstract Builder setCallsPerSecond(int callsPerSecond);
 
-    public Settings cacheTtl(Duration d) {
-      cacheTtl = d;
-      return this;
-    }
+      public abstract Builder setAttempts(int attempts);
 
-    /** Notifications per batch, and (on a stream) the longest a batch waits to fill. */
-    public Settings batch(int size, org.joda.time.Duration wait) {
-      batchSize = size;
-      maxWait = wait;
-      return this;
+      public abstract Builder setTimeout(Duration timeout);
+
+      abstract Builder setBackoff(Duration backoff);
+
+      public abstract Builder setCacheTtl(Duration cacheTtl);
+
+      public abstract Builder setBatchSize(int batchSize);
+
+      public abstract Builder setMaxWait(org.joda.time.Duration maxWait);
+
+      abstract Builder setShards(int shards);
+
+      public abstract Settings build();
     }
   }
 
@@ -141,7 +168,7 @@ public final class EnrichNotifications
 
   @Override
   public PCollection<ChangeRecord> expand(PCollection<RawRecord> input) {
-    int shards = settings.shards;
+    int shards = settings.shards();
     PCollection<KV<String, RawRecord>> keyed =
         input
             .apply(
@@ -157,8 +184,8 @@ public final class EnrichNotifications
             ? keyed.apply("Gather", GroupByKey.create())
             : keyed.apply(
                 "Batch",
-                GroupIntoBatches.<String, RawRecord>ofSize(settings.batchSize)
-                    .withMaxBufferingDuration(settings.maxWait));
+                GroupIntoBatches.<String, RawRecord>ofSize(settings.batchSize())
+                    .withMaxBufferingDuration(settings.maxWait()));
     PCollectionTuple result =
         batches.apply(
             "LookUp",
@@ -241,11 +268,11 @@ public final class EnrichNotifications
     public void setup() {
       lookup =
           new BulkLookup(
-              settings.url,
-              settings.callsPerSecond,
-              settings.attempts,
-              settings.timeout,
-              settings.backoff);
+              settings.url(),
+              settings.callsPerSecond(),
+              settings.attempts(),
+              settings.timeout(),
+              settings.backoff());
       values = ColumnValues.withoutPlaceholder();
     }
 
@@ -259,7 +286,7 @@ public final class EnrichNotifications
         if (notification != null) {
           pending.add(notification);
         }
-        if (pending.size() >= settings.batchSize) {
+        if (pending.size() >= settings.batchSize()) {
           enrich(pending, out);
           pending = new ArrayList<>();
         }
@@ -319,16 +346,16 @@ public final class EnrichNotifications
         }
       }
       Map<String, String> failures = new LinkedHashMap<>();
-      for (int i = 0; i < toFetch.size(); i += settings.idsPerCall) {
-        List<String> ids = toFetch.subList(i, Math.min(toFetch.size(), i + settings.idsPerCall));
+      for (int i = 0; i < toFetch.size(); i += settings.idsPerCall()) {
+        List<String> ids = toFetch.subList(i, Math.min(toFetch.size(), i + settings.idsPerCall()));
         calls.inc();
         try {
           Map<String, JsonNode> answer = lookup.lookUp(ids);
-          Instant expires = Instant.now().plus(settings.cacheTtl);
+          Instant expires = Instant.now().plus(settings.cacheTtl());
           for (String id : ids) {
             JsonNode record = answer.get(id);
             if (record == null) {
-              failures.put(id, "the service does not know " + settings.table + " " + id);
+              failures.put(id, "the service does not know " + settings.table() + " " + id);
             } else {
               found.put(id, record);
               CACHE.put(
@@ -340,11 +367,11 @@ public final class EnrichNotifications
             failures.put(
                 id,
                 "lookup of "
-                    + settings.table
+                    + settings.table()
                     + " "
                     + id
                     + " failed after "
-                    + settings.attempts
+                    + settings.attempts()
                     + " attempts: "
                     + e.getMessage());
           }
@@ -365,7 +392,7 @@ public final class EnrichNotifications
 
     /** The cache is shared by every enrichment of the process: keys name the service too. */
     private String cacheKey(String id) {
-      return settings.url + "\u0000" + id;
+      return settings.url() + "\u0000" + id;
     }
 
     private static boolean later(Notification a, Notification b) {
@@ -386,7 +413,7 @@ public final class EnrichNotifications
       }
       long version = record.path("version").asLong(-1);
       return ChangeRecord.builder()
-          .setTable(settings.table)
+          .setTable(settings.table())
           .setKeyColumns(List.of("id"))
           .setOp(ChangeRecord.Op.UPSERT)
           .setSourceOp("n")
@@ -404,12 +431,7 @@ public final class EnrichNotifications
     private void fail(MultiOutputReceiver out, RawRecord raw, String stage, String reason)
         throws Exception {
       failed.inc();
-      router.route(
-          out,
-          FailedRecord.of(stage, raw.origin(), raw.value()),
-          FailedRecord.coder(),
-          new IllegalStateException(reason),
-          reason);
+      DeadLetters.route(router, out, stage, raw, new IllegalStateException(reason), reason);
     }
   }
 }
