@@ -3,10 +3,8 @@ package io.starflow.pipelines;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.RawRecord;
-import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.ecst.DecodeEcst;
 import io.starflow.transforms.ecst.EcstFormat;
-import io.starflow.transforms.io.JsonLines;
 import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.Mirror;
 import org.apache.beam.sdk.Pipeline;
@@ -27,18 +25,27 @@ public final class EcstPipeline {
   /** Reads JSON-lines ECST events from {@code input} (a glob). */
   public static PCollection<KV<String, Long>> fromFiles(
       Pipeline pipeline, EcstFormat format, MirrorSettings settings, String input) {
-    return land(pipeline.apply("ReadJsonLines", JsonLines.read(input)), format, settings);
+    return land(pipeline, RecordInputs.files(input), format, settings);
   }
 
   /** Lands {@code records} (from files or Kafka) in bronze, then mirror and history. */
   public static PCollection<KV<String, Long>> land(
       PCollection<RawRecord> records, EcstFormat format, MirrorSettings settings) {
+    return land(records.getPipeline(), RecordInputs.of(records), format, settings);
+  }
+
+  /** Lands the records {@code source} reads. */
+  public static PCollection<KV<String, Long>> land(
+      Pipeline pipeline,
+      RecordInputs.RecordSource source,
+      EcstFormat format,
+      MirrorSettings settings) {
     try (BadRecordErrorHandler<PCollection<String>> deadLetters =
-        records
-            .getPipeline()
-            .registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse(), settings.pii()))) {
+        MirrorPipeline.deadLetters(pipeline, settings)) {
       DecodeEcst.Result decoded =
-          records.apply("DecodeEcst", DecodeEcst.of(format).withBadRecordErrorHandler(deadLetters));
+          source
+              .read(pipeline, deadLetters)
+              .apply("DecodeEcst", DecodeEcst.of(format).withBadRecordErrorHandler(deadLetters));
       PCollection<ChangeRecord> bronze = decoded.bronze();
       if (settings.pii() != null) {
         PiiMasking pii = settings.pii();

@@ -9,7 +9,6 @@ import io.starflow.transforms.events.DecodeDomainEvents;
 import io.starflow.transforms.events.EventTables;
 import io.starflow.transforms.events.FoldEvents;
 import io.starflow.transforms.events.Reducer;
-import io.starflow.transforms.io.JsonLines;
 import io.starflow.transforms.warehouse.ApplyToMirror;
 import io.starflow.transforms.warehouse.Mirror;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -34,19 +33,30 @@ public final class EventsPipeline {
   /** Folds JSON-lines domain events read from {@code input} (a glob). */
   public static <S extends Serializable> void fromFiles(
       Pipeline pipeline, Reducer<S> reducer, Warehouse warehouse, int snapshotEvery, String input) {
-    fromRecords(
-        pipeline.apply("ReadJsonLines", JsonLines.read(input)), reducer, warehouse, snapshotEvery);
+    fromRecords(pipeline, RecordInputs.files(input), reducer, warehouse, snapshotEvery);
   }
 
   /** Folds JSON domain events read as raw records (from Kafka, say). */
   public static <S extends Serializable> void fromRecords(
       PCollection<RawRecord> records, Reducer<S> reducer, Warehouse warehouse, int snapshotEvery) {
-    Pipeline pipeline = records.getPipeline();
+    fromRecords(records.getPipeline(), RecordInputs.of(records), reducer, warehouse, snapshotEvery);
+  }
+
+  /** Folds the JSON domain events {@code source} reads. */
+  public static <S extends Serializable> void fromRecords(
+      Pipeline pipeline,
+      RecordInputs.RecordSource source,
+      Reducer<S> reducer,
+      Warehouse warehouse,
+      int snapshotEvery) {
     try (BadRecordErrorHandler<PCollection<String>> deadLetters =
         pipeline.registerBadRecordErrorHandler(DeadLetters.to(warehouse))) {
       PCollection<DomainEvent> events =
-          records.apply(
-              "DecodeEvents", DecodeDomainEvents.create().withBadRecordErrorHandler(deadLetters));
+          source
+              .read(pipeline, deadLetters)
+              .apply(
+                  "DecodeEvents",
+                  DecodeDomainEvents.create().withBadRecordErrorHandler(deadLetters));
       apply(events, reducer, warehouse, snapshotEvery, deadLetters);
     }
   }

@@ -2,13 +2,13 @@ package io.starflow.pipelines;
 
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.RawRecord;
+import io.starflow.schemas.Truncation;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.compact.Compaction;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.Debezium;
 import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.io.CommitOffsets;
-import io.starflow.transforms.io.JsonLines;
 import io.starflow.transforms.io.KafkaOffsets;
 import io.starflow.transforms.pii.MaskPii;
 import io.starflow.transforms.warehouse.Mirror;
@@ -22,6 +22,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
+import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -82,17 +83,24 @@ public final class MirrorPipeline {
   /** Wires the file mirror into {@code pipeline}. */
   public static PCollection<KV<String, Long>> build(
       Pipeline pipeline, MirrorSettings settings, String input) {
-    return mirror(pipeline.apply("ReadJsonLines", JsonLines.read(input)), settings);
+    return mirror(pipeline, RecordInputs.files(input), settings);
   }
 
   /** Wires a mirror of several file globs (a model's sources, say) into {@code pipeline}. */
   public static PCollection<KV<String, Long>> build(
       Pipeline pipeline, MirrorSettings settings, List<String> inputs) {
-    PCollectionList<RawRecord> read = PCollectionList.empty(pipeline);
-    for (int i = 0; i < inputs.size(); i++) {
-      read = read.and(pipeline.apply("ReadJsonLines" + i, JsonLines.read(inputs.get(i))));
-    }
-    return mirror(read.apply("AllInputs", Flatten.pCollections()), settings);
+    return mirror(
+        pipeline,
+        (p, deadLetters) -> {
+          PCollectionList<RawRecord> read = PCollectionList.empty(p);
+          for (int i = 0; i < inputs.size(); i++) {
+            read =
+                read.and(
+                    RecordInputs.files("ReadJsonLines" + i, inputs.get(i)).read(p, deadLetters));
+          }
+          return read.apply("AllInputs", Flatten.pCollections());
+        },
+        settings);
   }
 
   /**
@@ -102,11 +110,10 @@ public final class MirrorPipeline {
    */
   public static void buildFromKafka(
       Pipeline pipeline, MirrorSettings settings, KafkaSettings kafka) {
-    PCollection<RawRecord> records = pipeline.apply("ReadKafka", kafka.read());
     if (kafka.streaming()) {
-      mirrorStreaming(records, settings, kafka);
+      mirrorStreaming(pipeline, RecordInputs.kafka(kafka), settings, kafka);
     } else {
-      mirror(records, settings);
+      mirror(pipeline, RecordInputs.kafka(kafka), settings);
     }
   }
 
@@ -135,19 +142,20 @@ public final class MirrorPipeline {
    */
   public static PCollection<String> mirrorStreaming(
       PCollection<RawRecord> records, MirrorSettings settings, KafkaSettings kafka) {
-    Pipeline pipeline = records.getPipeline();
-    BadRecordErrorHandler<PCollection<String>> deadLetters =
-        pipeline.registerBadRecordErrorHandler(
-            DeadLetters.to(settings.warehouse(), settings.pii()));
+    return mirrorStreaming(records.getPipeline(), RecordInputs.of(records), settings, kafka);
+  }
+
+  private static PCollection<String> mirrorStreaming(
+      Pipeline pipeline,
+      RecordInputs.RecordSource source,
+      MirrorSettings settings,
+      KafkaSettings kafka) {
+    BadRecordErrorHandler<PCollection<String>> deadLetters = deadLetters(pipeline, settings);
     DecodeDebezium.Result decoded;
     PCollection<String> written;
     try (deadLetters) {
-      DecodeDebezium decode =
-          Debezium.decode().withKeys(settings.keys()).withBadRecordErrorHandler(deadLetters);
-      if (settings.table() != null) {
-        decode = decode.withTable(settings.table());
-      }
-      decoded = records.apply("DecodeDebezium", decode);
+      decoded =
+          source.read(pipeline, deadLetters).apply("DecodeDebezium", decode(settings, deadLetters));
       written =
           masked(decoded.records(), settings)
               .apply(
@@ -161,9 +169,14 @@ public final class MirrorPipeline {
     if (settings.model() != null) {
       written.apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
     }
+    PCollection<String> truncated =
+        decoded
+            .truncations()
+            .apply("ApplyTruncations", Mirror.applyTruncations(settings.warehouse()));
     PCollection<String> handled =
         PCollectionList.of(decoded.tombstones())
             .and(written)
+            .and(truncated)
             .and(deadLetters.getOutput())
             .apply("AllHandled", Flatten.pCollections());
     if (kafka.groupId() != null) {
@@ -181,17 +194,31 @@ public final class MirrorPipeline {
    */
   public static PCollection<KV<String, Long>> mirror(
       PCollection<RawRecord> records, MirrorSettings settings) {
-    Pipeline pipeline = records.getPipeline();
-    try (BadRecordErrorHandler<PCollection<String>> deadLetters =
-        pipeline.registerBadRecordErrorHandler(
-            DeadLetters.to(settings.warehouse(), settings.pii()))) {
-      DecodeDebezium decode =
-          Debezium.decode().withKeys(settings.keys()).withBadRecordErrorHandler(deadLetters);
-      if (settings.table() != null) {
-        decode = decode.withTable(settings.table());
-      }
-      return apply(records.apply("DecodeDebezium", decode).records(), settings, deadLetters);
+    return mirror(records.getPipeline(), RecordInputs.of(records), settings);
+  }
+
+  /** As {@link #mirror(PCollection, MirrorSettings)}, for the records {@code source} reads. */
+  public static PCollection<KV<String, Long>> mirror(
+      Pipeline pipeline, RecordInputs.RecordSource source, MirrorSettings settings) {
+    try (BadRecordErrorHandler<PCollection<String>> deadLetters = deadLetters(pipeline, settings)) {
+      DecodeDebezium.Result decoded =
+          source.read(pipeline, deadLetters).apply("DecodeDebezium", decode(settings, deadLetters));
+      return apply(decoded.records(), decoded.truncations(), settings, deadLetters);
     }
+  }
+
+  /** The pipeline's one dead-letter handler, writing to the settings' warehouse. */
+  static BadRecordErrorHandler<PCollection<String>> deadLetters(
+      Pipeline pipeline, MirrorSettings settings) {
+    return pipeline.registerBadRecordErrorHandler(
+        DeadLetters.to(settings.warehouse(), settings.pii()));
+  }
+
+  private static DecodeDebezium decode(
+      MirrorSettings settings, BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    DecodeDebezium decode =
+        Debezium.decode().withKeys(settings.keys()).withBadRecordErrorHandler(deadLetters);
+    return settings.table() == null ? decode : decode.withTable(settings.table());
   }
 
   /** {@code changes} with their PII columns masked, when the settings name any. */
@@ -211,11 +238,31 @@ public final class MirrorPipeline {
       PCollection<ChangeRecord> changes,
       MirrorSettings settings,
       BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    return apply(changes, null, settings, deadLetters);
+  }
+
+  /** As {@link #apply(PCollection, MirrorSettings, BadRecordErrorHandler)}, with truncates. */
+  static PCollection<KV<String, Long>> apply(
+      PCollection<ChangeRecord> changes,
+      @Nullable PCollection<Truncation> truncations,
+      MirrorSettings settings,
+      BadRecordErrorHandler<PCollection<String>> deadLetters) {
     changes = masked(changes, settings);
     if (settings.from() != null || settings.to() != null) {
       changes =
           changes.apply(
               "KeepTimeRange", ParDo.of(new KeepTimeRangeFn(settings.from(), settings.to())));
+    }
+    PCollection<Long> truncated = null;
+    if (truncations != null) {
+      truncated =
+          truncations
+              .apply(
+                  "KeepTruncationsInTimeRange",
+                  ParDo.of(new KeepTruncationsFn(settings.from(), settings.to())))
+              .setCoder(Truncation.coder())
+              .apply("ApplyTruncations", Mirror.applyTruncations(settings.warehouse()))
+              .apply("CountTruncations", Count.globally());
     }
     if (settings.history()) {
       PCollection<Long> history =
@@ -226,7 +273,13 @@ public final class MirrorPipeline {
                   .withBatchSize(settings.batchSize())
                   .withBadRecordErrorHandler(deadLetters));
       if (settings.model() != null) {
-        history.apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
+        PCollection<Long> written =
+            truncated == null
+                ? history
+                : PCollectionList.of(history)
+                    .and(truncated)
+                    .apply("HistoryAndTruncations", Flatten.pCollections());
+        written.apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
       }
     }
     return changes
@@ -243,6 +296,25 @@ public final class MirrorPipeline {
   private static WriteMirrorBatches writeBatches(MirrorSettings settings) {
     WriteMirrorBatches write = Mirror.writeBatches(settings.warehouse());
     return settings.history() ? write.withHistory() : write;
+  }
+
+  /** Keeps truncates committed in {@code [from, to)} (all of them count as truncates read). */
+  private static final class KeepTruncationsFn extends DoFn<Truncation, Truncation> {
+    private final @Nullable java.time.Instant from;
+    private final @Nullable java.time.Instant to;
+
+    KeepTruncationsFn(@Nullable java.time.Instant from, @Nullable java.time.Instant to) {
+      this.from = from;
+      this.to = to;
+    }
+
+    @ProcessElement
+    public void process(@Element Truncation truncation, OutputReceiver<Truncation> out) {
+      java.time.Instant time = truncation.eventTime();
+      if ((from == null || !time.isBefore(from)) && (to == null || time.isBefore(to))) {
+        out.output(truncation);
+      }
+    }
   }
 
   /** Keeps changes committed in {@code [from, to)}; counts the others as outside the range. */

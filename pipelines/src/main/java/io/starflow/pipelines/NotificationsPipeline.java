@@ -1,9 +1,7 @@
 package io.starflow.pipelines;
 
 import io.starflow.schemas.RawRecord;
-import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.enrich.EnrichNotifications;
-import io.starflow.transforms.io.JsonLines;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
@@ -21,17 +19,25 @@ public final class NotificationsPipeline {
       EnrichNotifications.Settings enrich,
       MirrorSettings settings,
       String input) {
-    return enrich(pipeline.apply("ReadJsonLines", JsonLines.read(input)), enrich, settings);
+    return enrich(pipeline, RecordInputs.files(input), enrich, settings);
   }
 
   public static PCollection<KV<String, Long>> enrich(
       PCollection<RawRecord> notifications,
       EnrichNotifications.Settings enrich,
       MirrorSettings settings) {
+    return enrich(notifications.getPipeline(), RecordInputs.of(notifications), enrich, settings);
+  }
+
+  /** Enriches the notifications {@code source} reads. */
+  public static PCollection<KV<String, Long>> enrich(
+      Pipeline pipeline,
+      RecordInputs.RecordSource source,
+      EnrichNotifications.Settings enrich,
+      MirrorSettings settings) {
     try (BadRecordErrorHandler<PCollection<String>> deadLetters =
-        notifications
-            .getPipeline()
-            .registerBadRecordErrorHandler(DeadLetters.to(settings.warehouse(), settings.pii()))) {
+        MirrorPipeline.deadLetters(pipeline, settings)) {
+      PCollection<RawRecord> notifications = source.read(pipeline, deadLetters);
       return MirrorPipeline.apply(
           notifications.apply(
               "Enrich", EnrichNotifications.with(enrich).withBadRecordErrorHandler(deadLetters)),

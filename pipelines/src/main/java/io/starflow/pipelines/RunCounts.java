@@ -22,7 +22,8 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * The counts of one run, read from its metrics, and whether they reconcile: every record read was
- * applied, compacted away by a newer change, skipped as a tombstone, or dead-lettered.
+ * applied, compacted away by a newer change, skipped as a tombstone or as a record that changes no
+ * row, or dead-lettered.
  */
 public final class RunCounts {
   private final Map<String, Long> counters;
@@ -72,12 +73,64 @@ public final class RunCounts {
     return get(TOMBSTONES);
   }
 
+  /** Truncates read (each applied to its table, or outside a backfill's range). */
+  public long truncations() {
+    return get(StarflowMetrics.TRUNCATIONS);
+  }
+
+  /** Valid records that change no row: transaction markers, logical messages. */
+  public long notRowChanges() {
+    return get(StarflowMetrics.NOT_ROW_CHANGES);
+  }
+
+  /** Records decode is done with: decoded, skipped or dead-lettered there. */
+  public long decodeDone() {
+    return decoded()
+        + tombstones()
+        + notRowChanges()
+        + truncations()
+        + get(DECODE_FAILED)
+        + unreadable();
+  }
+
   public long decoded() {
     return get(DECODED);
   }
 
   public long deadLettered() {
-    return get(DECODE_FAILED) + get(APPLY_FAILED);
+    return get(StarflowMetrics.READ_FAILED) + get(DECODE_FAILED) + get(APPLY_FAILED);
+  }
+
+  /** Records dead-lettered as they were read: not text (not valid UTF-8). */
+  public long unreadable() {
+    return get(StarflowMetrics.READ_FAILED);
+  }
+
+  /** Domain events read = the fold's outcomes + undecodable + unreadable. */
+  public boolean eventsReconcile() {
+    return read()
+        == get(StarflowMetrics.EVENTS_APPLIED)
+            + get(StarflowMetrics.EVENTS_DUPLICATE)
+            + get(StarflowMetrics.EVENTS_CONFLICT)
+            + get(StarflowMetrics.EVENTS_GAP)
+            + get(StarflowMetrics.EVENTS_REJECTED)
+            + get(StarflowMetrics.EVENTS_UNKNOWN_TYPE)
+            + get(DECODE_FAILED)
+            + unreadable();
+  }
+
+  /** ECST events read = landed + dead-lettered (oversized, undecodable, unreadable). */
+  public boolean ecstReconciles() {
+    return read() == decoded() + get(DECODE_FAILED) + unreadable();
+  }
+
+  /** Notifications read = enriched + collapsed in their batch + dead-lettered + unreadable. */
+  public boolean enrichReconciles() {
+    return read()
+        == get(StarflowMetrics.ENRICHED)
+            + get(StarflowMetrics.NOTIFICATIONS_DEDUPLICATED)
+            + get(StarflowMetrics.ENRICH_FAILED)
+            + unreadable();
   }
 
   /** Changes replaced within the run by a newer change of the same row. */
@@ -113,19 +166,27 @@ public final class RunCounts {
    * and every change left by compaction was written or dead-lettered.
    */
   public boolean reconciles() {
-    return read() == applied() + compactedAway() + tombstones() + deadLettered() + outsideRange()
+    return read()
+            == applied()
+                + compactedAway()
+                + tombstones()
+                + notRowChanges()
+                + truncations()
+                + deadLettered()
+                + outsideRange()
         && get(COMPACTED) == applied() + get(APPLY_FAILED);
   }
 
   @Override
   public String toString() {
     return String.format(
-        "read %,d = applied %,d + compacted away %,d + tombstones %,d + dead-lettered %,d"
-            + " + outside the range %,d (%s)",
+        "read %,d = applied %,d + compacted away %,d + tombstones %,d + not row changes %,d"
+            + " + dead-lettered %,d + outside the range %,d (%s)",
         read(),
         applied(),
         compactedAway(),
         tombstones(),
+        notRowChanges(),
         deadLettered(),
         outsideRange(),
         reconciles() ? "reconciled" : "DOES NOT RECONCILE");

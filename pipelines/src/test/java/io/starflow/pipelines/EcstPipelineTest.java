@@ -126,7 +126,7 @@ public class EcstPipelineTest {
         equalTo(
             List.of(
                 "decode|malformed JSON: Unexpected character ('n' (code 110)): was expecting"
-                    + " double-quote to start field name",
+                    + " double-quote to start field name (at line 1, column 3)",
                 "decode|missing key field 'sku'",
                 "ingest|event of "
                     + String.format(

@@ -108,7 +108,7 @@ public class EventSourcesIT {
     }
     Warehouse warehouse = TestWarehouses.duckDb(folder.newFolder().toPath());
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
-    EventsPipeline.fromEvents(
+    EventsPipeline.fromRecords(
         pipeline.apply("ReadEventStore", ReadEventStore.from(store.jdbcUrl(), "events")),
         EventsPipelineContract.INVENTORY,
         warehouse,

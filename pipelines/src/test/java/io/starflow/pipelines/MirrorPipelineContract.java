@@ -366,8 +366,9 @@ public abstract class MirrorPipelineContract {
         Tables.count(
             warehouse,
             "SELECT count(*) FROM dead_letter WHERE stage = 'apply'"
-                + " AND source = 'mirror table customers, key [1]'"
-                + " AND reason LIKE '%does not fit column ''balance''%'"),
+                + " AND source LIKE '%accounts%:1'"
+                + " AND reason LIKE 'mirror table customers, key [1]: %does not fit column"
+                + " ''balance''%'"),
         equalTo(1L));
   }
 }

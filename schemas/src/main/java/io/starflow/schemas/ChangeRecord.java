@@ -76,6 +76,16 @@ public abstract class ChangeRecord implements Serializable {
     return null;
   }
 
+  /** The column whose name equals {@code name} ignoring case, or null. */
+  public @Nullable Column columnIgnoringCase(String name) {
+    for (Column c : columns()) {
+      if (c.name().equalsIgnoreCase(name)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
   /** Whether any column's value was left out by the source as unchanged. */
   public boolean hasUnavailableColumns() {
     for (Column c : columns()) {

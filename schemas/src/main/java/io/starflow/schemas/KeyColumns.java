@@ -75,6 +75,11 @@ public final class KeyColumns implements Serializable {
     return columns != null ? columns : defaultKey;
   }
 
+  /** The key columns given for {@code table} by name, or null: the default does not count. */
+  public @Nullable List<String> explicitlyFor(String table) {
+    return perTable.get(table);
+  }
+
   /** The specs this was parsed from, in a form {@link #parse} reads back. */
   public List<String> toSpecs() {
     List<String> specs = new ArrayList<>();

@@ -15,11 +15,25 @@ public final class StarflowMetrics {
   /** Records taken from the source (blank lines are not records). */
   public static final String RECORDS_READ = "records_read";
 
+  /** Bytes of input files read so far: progress without counting lines first. */
+  public static final String BYTES_READ = "bytes_read";
+
+  /** Records whose value is not text (not valid UTF-8), dead-lettered as they are read. */
+  public static final String READ_FAILED = "read_dead_lettered";
+
   /** Whitespace-only lines in JSON-lines files, skipped. */
   public static final String BLANK_LINES = "blank_lines_skipped";
 
   /** Kafka tombstones (null values), counted and skipped. */
   public static final String TOMBSTONES = "tombstones_skipped";
+
+  /** Valid records that change no row (transaction markers, logical messages), skipped. */
+  public static final String NOT_ROW_CHANGES = "not_row_changes_skipped";
+
+  /** Truncates read, and applied to their tables. */
+  public static final String TRUNCATIONS = "truncations_read";
+
+  public static final String TRUNCATIONS_APPLIED = "truncations_applied";
 
   /** Records that became change records. */
   public static final String DECODED = "records_decoded";
@@ -92,6 +106,9 @@ public final class StarflowMetrics {
   public static final String LOOKUP_CACHE_HITS = "lookup_cache_hits";
   public static final String LOOKUP_CALLS = "lookup_calls";
   public static final String ENRICH_FAILED = "notifications_dead_lettered";
+
+  /** Records an enrichment found and handed on: one per id and batch. */
+  public static final String ENRICHED = "notifications_enriched";
 
   public static Counter counter(String name) {
     return Metrics.counter(NAMESPACE, name);

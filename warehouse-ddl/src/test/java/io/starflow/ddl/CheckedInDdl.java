@@ -87,7 +87,7 @@ final class CheckedInDdl {
           }
         }
       }
-      new StarRefresh(warehouse, WarehouseModel.read(RETAIL_MODEL)).refresh(connection);
+      new StarRefresh(warehouse, WarehouseModel.read(RETAIL_MODEL)).refresh();
     }
     assertThat(Tables.count(warehouse, "SELECT count(*) FROM dead_letter"), equalTo(0L));
     assertThat(Tables.count(warehouse, "SELECT count(*) FROM customers_history"), equalTo(0L));

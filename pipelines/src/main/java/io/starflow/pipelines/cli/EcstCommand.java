@@ -110,7 +110,7 @@ final class EcstCommand implements Callable<Integer> {
         EventsCommand.runBounded(
             settings.warehouse(),
             runner,
-            p -> EcstPipeline.land(records.read(p), format, settings),
+            p -> EcstPipeline.land(p, records.source(), format, settings),
             "Landing",
             records.expected());
     RunCounts c = run.counts;
@@ -142,11 +142,17 @@ final class EcstCommand implements Callable<Integer> {
         "  %-28s %,10d   (above %,d bytes, whole in dead_letter)%n",
         "oversized, dead-lettered", oversized, maxBytes);
     out.printf("  %-28s %,10d%n", "undecodable, dead-lettered", undecodable);
+    if (c.unreadable() > 0) {
+      out.printf("  %-28s %,10d   (not UTF-8)%n", "unreadable, dead-lettered", c.unreadable());
+    }
     out.printf("  %-28s %,10d%n", "versions added to history", c.historyAdded());
-    boolean reconciles = read == landed + oversized + undecodable + c.blankLines();
+    if (c.blankLines() > 0) {
+      out.printf("  %-28s %,10d%n", "blank lines skipped", c.blankLines());
+    }
+    boolean reconciles = c.ecstReconciles();
     out.printf(
-        "  counts %s: read = landed + oversized + undecodable%n",
-        reconciles ? "reconcile" : "DO NOT reconcile");
+        "  counts %s: read = landed + oversized + undecodable%s%n",
+        reconciles ? "reconcile" : "DO NOT reconcile", c.unreadable() > 0 ? " + unreadable" : "");
     out.flush();
     return reconciles ? 0 : Starflow.NOT_RECONCILED;
   }

@@ -80,9 +80,9 @@ final class EnrichCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     records.require("notifications");
-    if (idsPerCall < 1 || callsPerSecond < 2 || attempts < 1) {
+    if (idsPerCall < 1 || callsPerSecond < 1 || attempts < 1) {
       throw new IllegalArgumentException(
-          "--ids-per-call and --attempts must be positive, --calls-per-second at least 2");
+          "--ids-per-call, --calls-per-second and --attempts must be positive");
     }
     EnrichNotifications.Settings enrich =
         EnrichNotifications.Settings.builder(url, table)
@@ -99,12 +99,13 @@ final class EnrichCommand implements Callable<Integer> {
         EventsCommand.runBounded(
             settings.warehouse(),
             runner,
-            p -> NotificationsPipeline.enrich(records.read(p), enrich, settings),
+            p -> NotificationsPipeline.enrich(p, records.source(), enrich, settings),
             null,
             records.expected());
     RunCounts c = run.counts;
     PrintWriter out = spec.commandLine().getOut();
     out.printf("Enriched notifications into %s in %.1f s%n%n", table, run.seconds);
+    out.printf("  %-28s %,10d%n", "records read", c.read());
     out.printf("  %-28s %,10d%n", "notifications", c.get(StarflowMetrics.NOTIFICATIONS));
     out.printf(
         "  %-28s %,10d%n",
@@ -113,9 +114,18 @@ final class EnrichCommand implements Callable<Integer> {
     out.printf(
         "  %-28s %,10d   (each up to --attempts tries)%n",
         "lookups", c.get(StarflowMetrics.LOOKUP_CALLS));
-    out.printf("  %-28s %,10d%n", "dead-lettered", c.get(StarflowMetrics.ENRICH_FAILED));
+    out.printf(
+        "  %-28s %,10d   (one per id and batch)%n",
+        "records enriched", c.get(StarflowMetrics.ENRICHED));
+    out.printf(
+        "  %-28s %,10d   (not notifications, or lookups that failed)%n",
+        "dead-lettered", c.get(StarflowMetrics.ENRICH_FAILED) + c.unreadable());
     out.printf("  %-28s %,10d%n", "versions added to history", c.historyAdded());
+    boolean reconciles = c.enrichReconciles();
+    out.printf(
+        "  counts %s: read = enriched + collapsed + dead-lettered%n",
+        reconciles ? "reconcile" : "DO NOT reconcile");
     out.flush();
-    return 0;
+    return reconciles ? 0 : Starflow.NOT_RECONCILED;
   }
 }

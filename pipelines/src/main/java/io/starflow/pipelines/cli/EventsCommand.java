@@ -117,12 +117,12 @@ final class EventsCommand implements Callable<Integer> {
       records.check("events");
       expected = records.expected();
       source = records.describe();
-      wiring = p -> EventsPipeline.fromRecords(records.read(p), reducer, target, snapshotEvery);
+      wiring = p -> EventsPipeline.fromRecords(p, records.source(), reducer, target, snapshotEvery);
     } else {
       source = "event store table " + eventTable;
       wiring =
           p ->
-              EventsPipeline.fromEvents(
+              EventsPipeline.fromRecords(
                   p.apply("ReadEventStore", ReadEventStore.from(eventStore, eventTable)),
                   reducer,
                   target,
@@ -136,6 +136,7 @@ final class EventsCommand implements Callable<Integer> {
     out.printf(
         "Folded %,d %s events from %s into %s in %.1f s%n%n",
         applied, reducer.aggregateType(), source, target.displayUrl(), seconds);
+    out.printf("  %-26s %,10d%n", "records read", c.read());
     out.printf("  %-26s %,10d%n", "applied", applied);
     out.printf(
         "  %-26s %,10d%n", "redeliveries collapsed", c.get(StarflowMetrics.EVENTS_DUPLICATE));
@@ -150,13 +151,21 @@ final class EventsCommand implements Callable<Integer> {
         "rejected", c.get(StarflowMetrics.EVENTS_REJECTED));
     out.printf(
         "  %-26s %,10d   (not a domain event)%n",
-        "undecodable dead-lettered", c.get(StarflowMetrics.DECODE_FAILED));
+        "undecodable dead-lettered", c.get(StarflowMetrics.DECODE_FAILED) + c.unreadable());
+    out.printf(
+        "  %-26s %,10d   (no reducer for their aggregate type)%n",
+        "other types dead-lettered", c.get(StarflowMetrics.EVENTS_UNKNOWN_TYPE));
+    boolean reconciles = c.eventsReconcile();
+    out.printf(
+        "  counts %s: read = applied + redeliveries + conflicts + gaps + rejected + other types"
+            + " + undecodable%n",
+        reconciles ? "reconcile" : "DO NOT reconcile");
     EventTables tables = new EventTables(reducer);
     out.printf(
         "%n  tables: %s, %s_history, %s, %s, %s%n",
         tables.state(), tables.state(), tables.events(), tables.movements(), tables.snapshots());
     out.flush();
-    return 0;
+    return reconciles ? 0 : Starflow.NOT_RECONCILED;
   }
 
   /**

@@ -95,8 +95,7 @@ final class MirrorRun {
               result,
               progress,
               (bar, now) -> {
-                long decoded =
-                    now.decoded() + now.tombstones() + now.get(StarflowMetrics.DECODE_FAILED);
+                long decoded = now.decodeDone();
                 bar.stepTo(decoded);
                 bar.setExtraMessage(
                     now.applied() > 0 || decoded >= expectedRecords && expectedRecords > 0
@@ -286,10 +285,21 @@ final class MirrorRun {
         "  %-22s %,12d   (an update or delete of the same row came later)%n",
         "  compacted away", c.compactedAway());
     out.printf("  %-22s %,12d%n", "  tombstones skipped", c.tombstones());
+    if (c.truncations() > 0) {
+      out.printf(
+          "  %-22s %,12d   (rows older than each became tombstones)%n",
+          "  truncates", c.truncations());
+    }
+    if (c.notRowChanges() > 0) {
+      out.printf(
+          "  %-22s %,12d   (transaction markers and logical messages)%n",
+          "  not row changes", c.notRowChanges());
+    }
     out.printf(
-        "  %-22s %,12d   (decode %,d, apply %,d)%n",
+        "  %-22s %,12d   (read %,d, decode %,d, apply %,d)%n",
         "  dead-lettered",
         c.deadLettered(),
+        c.unreadable(),
         c.get(StarflowMetrics.DECODE_FAILED),
         c.get(StarflowMetrics.APPLY_FAILED));
     if (c.historyAdded() > 0 || c.get(StarflowMetrics.HISTORY_FAILED) > 0) {
@@ -315,7 +325,10 @@ final class MirrorRun {
     }
     out.println(
         c.reconciles()
-            ? "  counts reconcile: read = applied + compacted away + tombstones + dead-lettered"
+            ? "  counts reconcile: read = applied + compacted away + tombstones"
+                + (c.truncations() > 0 ? " + truncates" : "")
+                + (c.notRowChanges() > 0 ? " + not row changes" : "")
+                + " + dead-lettered"
                 + (c.outsideRange() > 0 ? " + outside the range" : "")
             : "  COUNTS DO NOT RECONCILE: " + c);
     out.flush();

@@ -1,10 +1,6 @@
 package io.starflow.pipelines.cli;
 
-import io.starflow.pipelines.KafkaSettings;
-import io.starflow.schemas.RawRecord;
-import io.starflow.transforms.io.JsonLines;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.values.PCollection;
+import io.starflow.pipelines.RecordInputs;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -62,11 +58,11 @@ final class RecordSourceArgs {
     return input != null ? input : "kafka " + kafka.bootstrapServers + " " + kafka.topics;
   }
 
-  PCollection<RawRecord> read(Pipeline pipeline) {
+  /** Where the records come from. */
+  RecordInputs.RecordSource source() {
     if (input != null) {
-      return pipeline.apply("ReadJsonLines", JsonLines.read(input));
+      return RecordInputs.files(input);
     }
-    KafkaSettings settings = kafka.settings().setMaxRecords(maxRecords).build();
-    return pipeline.apply("ReadKafka", settings.read());
+    return RecordInputs.kafka(kafka.settings().setMaxRecords(maxRecords).build());
   }
 }

@@ -1,5 +1,6 @@
 package io.starflow.pipelines.cli;
 
+import io.starflow.transforms.warehouse.Warehouse;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -52,14 +53,48 @@ public final class Starflow implements Runnable {
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(
             (e, commandLine, parseResult) -> {
+              java.util.function.UnaryOperator<String> masked = secretsHidden(parseResult);
               if (e instanceof IllegalArgumentException) {
-                commandLine.getErr().println("starflow: " + e.getMessage());
+                commandLine.getErr().println("starflow: " + masked.apply(e.getMessage()));
                 return CommandLine.ExitCode.USAGE;
               }
-              commandLine.getErr().println("starflow: the run failed: " + rootMessage(e));
-              e.printStackTrace(commandLine.getErr());
+              commandLine
+                  .getErr()
+                  .println("starflow: the run failed: " + masked.apply(rootMessage(e)));
+              java.io.StringWriter trace = new java.io.StringWriter();
+              e.printStackTrace(new java.io.PrintWriter(trace));
+              commandLine.getErr().print(masked.apply(trace.toString()));
               return FAILED;
             });
+  }
+
+  /**
+   * What hides the warehouse's password in a message: the one given on the command line (in its
+   * URL, as the driver reads it, or in the environment), and any password parameter of any URL.
+   */
+  private static java.util.function.UnaryOperator<String> secretsHidden(
+      CommandLine.ParseResult parseResult) {
+    CommandLine.ParseResult command = parseResult;
+    while (command.subcommand() != null) {
+      command = command.subcommand();
+    }
+    String url = command.matchedOptionValue("--warehouse", null);
+    Warehouse warehouse = null;
+    if (url != null) {
+      try {
+        warehouse = Warehouse.at(url);
+      } catch (IllegalArgumentException e) {
+        // not a warehouse URL: its secret, if any, is hidden as any URL's below
+      }
+    }
+    Warehouse known = warehouse;
+    return text -> {
+      if (text == null) {
+        return null;
+      }
+      String shown = known != null ? known.masked(text) : text;
+      return Warehouse.display(shown);
+    };
   }
 
   static String rootMessage(Throwable e) {

@@ -32,13 +32,26 @@ final class WarehouseArgs {
   int batchSize;
 
   @Option(
+      names = "--warehouse-retry-for",
+      paramLabel = "DURATION",
+      defaultValue = "5m",
+      description =
+          "How long the warehouse may stay unreachable (a restart, a failover, dropped"
+              + " connections) before the run fails; writes wait and try again until then."
+              + " A number with s, m or h (default: ${DEFAULT-VALUE}).")
+  String retryFor;
+
+  @Option(
       names = "--no-history",
       description =
           "Keep only the mirror tables; by default every version also goes to <table>_history.")
   boolean noHistory;
 
   Warehouse warehouse() {
-    return Warehouse.at(url);
+    return Warehouse.at(url)
+        .withRetryFor(
+            java.time.Duration.ofMillis(
+                TimeArgs.duration("--warehouse-retry-for", retryFor).getMillis()));
   }
 
   /** Mirror settings writing here. */

@@ -29,7 +29,10 @@ final class WarehouseSummary {
                   + Identifiers.EVENT_TIME
                   + "' ORDER BY table_name")) {
         while (rs.next()) {
-          tables.add(rs.getString(1));
+          String table = rs.getString(1);
+          if (!table.startsWith("starflow_")) { // Starflow's own bookkeeping
+            tables.add(table);
+          }
         }
       }
       out.printf("  %-24s %12s %12s%n", "mirror table", "live rows", "tombstones");

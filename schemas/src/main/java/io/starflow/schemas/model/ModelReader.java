@@ -2,6 +2,7 @@ package io.starflow.schemas.model;
 
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.WarehouseNames;
 import java.io.Reader;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -20,18 +21,6 @@ import javax.annotation.Nullable;
 
 /** Turns a model's YAML into a {@link WarehouseModel}, checking every name and reference. */
 final class ModelReader {
-  /** Columns the mirror and history tables add; a source column may not take these names. */
-  static final Set<String> SOURCE_RESERVED =
-      Set.of(
-          Identifiers.POSITION,
-          Identifiers.DELETED,
-          Identifiers.OP,
-          Identifiers.EVENT_TIME,
-          "_unavailable",
-          "valid_from",
-          "valid_to",
-          "is_current");
-
   /** Columns a dimension adds besides its surrogate key, natural key and attributes. */
   static final Set<String> DIMENSION_RESERVED =
       Set.of(
@@ -66,6 +55,16 @@ final class ModelReader {
     Set<String> tables = new HashSet<>();
     for (Map.Entry<String, YamlNode> entry : sourcesNode.entries().entrySet()) {
       String name = tableName(sourcesNode, entry.getKey(), tables);
+      if (!WarehouseNames.table(name).equals(name)) {
+        throw error(
+            sourcesNode.lineOf(name),
+            "source '"
+                + name
+                + "' is named like a table Starflow makes (dead_letter, *_history, starflow_*):"
+                + " its records land in '"
+                + WarehouseNames.table(name)
+                + "'; name the source so");
+      }
       tables.add(name + "_history");
       sources.put(name, source(name, entry.getValue()));
     }
@@ -147,10 +146,15 @@ final class ModelReader {
       String columnName = column.getKey();
       int line = columnsNode.lineOf(columnName);
       identifier(line, what + ": column", columnName);
-      if (SOURCE_RESERVED.contains(columnName)) {
+      if (!WarehouseNames.column(columnName).equals(columnName)) {
         throw error(
             line,
-            what + ": column name '" + columnName + "' is reserved for Starflow's own columns");
+            what
+                + ": column name '"
+                + columnName
+                + "' is reserved for Starflow's own columns: the source's column lands as '"
+                + WarehouseNames.column(columnName)
+                + "'; name it so");
       }
       YamlNode type = column.getValue();
       if (type.kind != YamlNode.Kind.SCALAR) {

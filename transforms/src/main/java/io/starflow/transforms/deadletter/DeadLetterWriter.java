@@ -1,7 +1,7 @@
 package io.starflow.transforms.deadletter;
 
 import io.starflow.transforms.warehouse.Warehouse;
-import java.sql.Connection;
+import io.starflow.transforms.warehouse.WarehouseSession;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.ZoneOffset;
@@ -13,18 +13,23 @@ import java.util.List;
  */
 public final class DeadLetterWriter implements AutoCloseable {
   private final Warehouse warehouse;
-  private final Connection connection;
+  private final WarehouseSession session;
 
-  private DeadLetterWriter(Warehouse warehouse, Connection connection) {
+  private DeadLetterWriter(Warehouse warehouse, WarehouseSession session) {
     this.warehouse = warehouse;
-    this.connection = connection;
+    this.session = session;
   }
 
+  /** Opens a writer, creating the table if needed; a lost connection is waited out. */
   public static DeadLetterWriter open(Warehouse warehouse) throws SQLException {
-    Connection connection = warehouse.connect();
-    warehouse.executeDdl(connection, warehouse.dialect().createDeadLetterTableSql());
-    connection.setAutoCommit(false);
-    return new DeadLetterWriter(warehouse, connection);
+    WarehouseSession session = WarehouseSession.open(warehouse);
+    try {
+      session.executeDdl(warehouse.dialect().createDeadLetterTableSql());
+    } catch (SQLException | RuntimeException e) {
+      session.close();
+      throw e;
+    }
+    return new DeadLetterWriter(warehouse, session);
   }
 
   /** Creates the {@code dead_letter} table if it is missing. */
@@ -37,27 +42,27 @@ public final class DeadLetterWriter implements AutoCloseable {
     if (letters.isEmpty()) {
       return;
     }
-    try (PreparedStatement insert =
-        connection.prepareStatement(warehouse.dialect().insertDeadLetterSql())) {
-      for (DeadLetter letter : letters) {
-        insert.setString(1, letter.id());
-        insert.setString(2, letter.stage());
-        insert.setString(3, letter.source());
-        insert.setString(4, letter.reason());
-        insert.setString(5, letter.rawRecord());
-        insert.setObject(6, letter.failedAt().atOffset(ZoneOffset.UTC));
-        insert.addBatch();
-      }
-      insert.executeBatch();
-      connection.commit();
-    } catch (SQLException e) {
-      connection.rollback();
-      throw e;
-    }
+    session.inTransaction(
+        c -> {
+          try (PreparedStatement insert =
+              c.prepareStatement(warehouse.dialect().insertDeadLetterSql())) {
+            for (DeadLetter letter : letters) {
+              insert.setString(1, letter.id());
+              insert.setString(2, letter.stage());
+              insert.setString(3, letter.source());
+              insert.setString(4, letter.reason());
+              insert.setString(5, letter.rawRecord());
+              insert.setObject(6, letter.failedAt().atOffset(ZoneOffset.UTC));
+              insert.addBatch();
+            }
+            insert.executeBatch();
+          }
+          return letters.size();
+        });
   }
 
   @Override
   public void close() throws SQLException {
-    connection.close();
+    session.close();
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.io.Json;
+import io.starflow.transforms.io.Origins;
 import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.IOException;
@@ -79,7 +80,7 @@ public final class WriteDeadLetters
         JsonNode node = json.readTree(rendered);
         if (node.isObject() && node.has("origin") && node.has("stage")) {
           stage = node.get("stage").asText();
-          source = node.get("origin").asText();
+          source = Origins.resolve(node.get("origin").asText());
           JsonNode value = node.get("value");
           raw = value == null || value.isNull() ? null : value.asText();
           JsonNode covered = node.get("covers");

@@ -1,8 +1,11 @@
 package io.starflow.transforms.debezium;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
+import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.WarehouseNames;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +18,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -37,17 +42,47 @@ public final class ColumnValues {
     this.placeholderBytes = placeholder.getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * The warehouse name of the source column or field {@code name} ({@link WarehouseNames#column}),
+   * or a {@link DecodeException} when it cannot be a column name at all.
+   */
+  public static String columnName(String name) {
+    if (!Identifiers.isValid(name)) {
+      throw new DecodeException("column name '" + name + "' is not a valid identifier");
+    }
+    try {
+      return WarehouseNames.column(name);
+    } catch (IllegalArgumentException e) {
+      throw new DecodeException(e.getMessage());
+    }
+  }
+
+  /** Refuses {@code columns} when two of their names are equal ignoring case. */
+  public static List<Column> distinct(List<Column> columns) {
+    List<String> names = new ArrayList<>(columns.size());
+    columns.forEach(c -> names.add(c.name()));
+    String collision = WarehouseNames.caseCollision(names);
+    if (collision != null) {
+      throw new DecodeException(
+          "columns "
+              + collision
+              + " land in one warehouse column: names are compared ignoring case, and a source"
+              + " column named like one of Starflow's lands as source_<name>");
+    }
+    return columns;
+  }
+
   /** A column typed by its schema. */
   Column typed(FieldSchema schema, JsonNode value) {
     ColumnType type = schema.columnType;
     if (value == null || value.isNull()) {
-      return Column.of(schema.field, type, null);
+      return Column.of(schema.column, type, null);
     }
     if (isPlaceholder(schema, value)) {
-      return Column.unavailable(schema.field, type);
+      return Column.unavailable(schema.column, type);
     }
     try {
-      return Column.of(schema.field, type, convert(schema, value));
+      return Column.of(schema.column, type, convert(schema, value));
     } catch (ArithmeticException | DateTimeException | IllegalArgumentException e) {
       throw doesNotFit(schema, value, e.getMessage());
     }
@@ -74,7 +109,12 @@ public final class ColumnValues {
       return Column.of(name, ColumnType.VARIABLE_DECIMAL, new BigDecimal(value.bigIntegerValue()));
     }
     if (value.isNumber()) {
-      return Column.of(name, ColumnType.DOUBLE, value.doubleValue());
+      double d = value.doubleValue();
+      if (Double.isInfinite(d)) {
+        throw new DecodeException(
+            "value " + shown(value) + " of column '" + name + "' is out of range of a double");
+      }
+      return Column.of(name, ColumnType.DOUBLE, d);
     }
     if (isPlaceholderList(value)) {
       return Column.unavailable(name, ColumnType.JSON);
@@ -153,7 +193,7 @@ public final class ColumnValues {
       case "float32":
       case "float64":
         if (value.isNumber()) {
-          return value.doubleValue();
+          return floating(schema, value, schema.type.equals("float32"));
         }
         if (value.isTextual() && isNonFinite(value.textValue())) {
           return Double.valueOf(value.textValue());
@@ -174,6 +214,18 @@ public final class ColumnValues {
       default:
         throw doesNotFit(schema, value, "unknown schema type");
     }
+  }
+
+  /**
+   * The double of a JSON number, refused when it overflows the column's type (a {@code 1e400} would
+   * otherwise become Infinity).
+   */
+  private static double floating(FieldSchema schema, JsonNode value, boolean single) {
+    double d = value.doubleValue();
+    if (Double.isInfinite(d) || (single && Math.abs(d) > Float.MAX_VALUE)) {
+      throw doesNotFit(schema, value, "out of range of " + (single ? "float32" : "float64"));
+    }
+    return d;
   }
 
   private static boolean isNonFinite(String text) {
@@ -335,11 +387,20 @@ public final class ColumnValues {
     }
   }
 
-  private static DecodeException doesNotFit(FieldSchema schema, JsonNode value, String why) {
-    String shown = value.toString();
-    if (shown.length() > 80) {
-      shown = shown.substring(0, 77) + "...";
+  /**
+   * A value as a reason shows it: always a JSON string literal, so that personal data masking can
+   * withhold every quoted value in a reason, whatever the value's JSON type.
+   */
+  static String shown(JsonNode value) {
+    String text = value.isValueNode() ? value.asText() : value.toString();
+    if (text.length() > 80) {
+      text = text.substring(0, 77) + "...";
     }
+    return JsonNodeFactory.instance.textNode(text).toString();
+  }
+
+  private static DecodeException doesNotFit(FieldSchema schema, JsonNode value, String why) {
+    String shown = shown(value);
     String declared = schema.name == null ? schema.type : schema.type + " " + schema.name;
     return new DecodeException(
         "value "

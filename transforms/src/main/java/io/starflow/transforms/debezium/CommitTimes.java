@@ -14,6 +14,13 @@ public final class CommitTimes {
 
   private CommitTimes() {}
 
+  /** The commit time of a record value given as UTF-8 bytes (the fields searched are ASCII). */
+  public static @Nullable Instant of(@Nullable byte[] value) {
+    return value == null
+        ? null
+        : of(new String(value, java.nio.charset.StandardCharsets.ISO_8859_1));
+  }
+
   public static @Nullable Instant of(@Nullable String value) {
     if (value == null) {
       return null;

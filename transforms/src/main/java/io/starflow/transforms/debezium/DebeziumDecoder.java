@@ -12,6 +12,8 @@ import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
+import io.starflow.schemas.Truncation;
+import io.starflow.schemas.WarehouseNames;
 import io.starflow.transforms.io.Json;
 import java.io.IOException;
 import java.io.Serializable;
@@ -33,9 +35,9 @@ import javax.annotation.Nullable;
  *
  * <p>{@link #decode} returns null for a Kafka tombstone (a null value, which Debezium sends after a
  * delete for log compaction) and throws {@link DecodeException}, whose message is the reason, for
- * anything that cannot become a change record. Truncates ({@code op: "t"}) are not applied: a
- * truncate carries no key, and applying it could not stay guarded against late older rows, so it is
- * rejected for an operator to act on.
+ * anything that cannot become a change record. A truncate ({@code op: "t"}) throws {@link
+ * Truncated} with its {@link Truncation}; a record that changes no row (a transaction boundary, a
+ * logical decoding message) throws {@link NotARowChange}.
  *
  * <p>Not thread-safe: use one instance per thread (a DoFn instance).
  */
@@ -82,7 +84,7 @@ public final class DebeziumDecoder implements Serializable {
         }
       }
     } catch (JsonProcessingException e) {
-      throw new DecodeException("malformed JSON: " + e.getOriginalMessage());
+      throw new DecodeException("malformed JSON: " + Json.describe(e));
     } catch (IOException e) {
       throw new DecodeException("unreadable record: " + e.getMessage(), e);
     }
@@ -206,7 +208,7 @@ public final class DebeziumDecoder implements Serializable {
       try {
         schema = EnvelopeSchema.parse(mapper().readTree(text));
       } catch (JsonProcessingException e) {
-        throw new DecodeException("malformed schema: " + e.getOriginalMessage());
+        throw new DecodeException("malformed schema: " + Json.describe(e));
       }
       cache.put(text, schema);
     }
@@ -218,33 +220,28 @@ public final class DebeziumDecoder implements Serializable {
     JsonNode opNode = payload.get("op");
     if (opNode == null || opNode.isNull()) {
       if (payload.has("status") && payload.has("id")) {
-        throw new DecodeException(
-            "transaction metadata (status "
-                + payload.get("status").asText()
-                + "), not a row change");
+        throw new NotARowChange(
+            NotARowChange.TRANSACTION_MARKER,
+            "transaction metadata (status " + payload.get("status").asText() + ")");
       }
       throw new DecodeException("missing 'op'");
     }
     String op = opNode.asText();
     ChangeRecord.Op changeOp;
-    String rowField;
     switch (op) {
       case "c":
       case "u":
       case "r":
         changeOp = ChangeRecord.Op.UPSERT;
-        rowField = "after";
         break;
       case "d":
         changeOp = ChangeRecord.Op.DELETE;
-        rowField = "before";
         break;
       case "t":
-        throw new DecodeException(
-            "truncate (op 't') is not applied to mirror tables: truncate the mirror by hand if"
-                + " intended");
+        changeOp = null; // a truncation, told once its table and position are known
+        break;
       case "m":
-        throw new DecodeException("logical decoding message (op 'm'), not a row change");
+        throw new NotARowChange(NotARowChange.MESSAGE, "logical decoding message (op 'm')");
       default:
         throw new DecodeException("unknown op '" + op + "'");
     }
@@ -252,23 +249,19 @@ public final class DebeziumDecoder implements Serializable {
     if (source == null || !source.isObject()) {
       throw new DecodeException("missing 'source' block");
     }
-    String sourceTable = text(source, "table");
-    String table = tableOverride != null ? tableOverride : sourceTable;
-    if (table == null || table.isEmpty()) {
-      throw new DecodeException("missing source.table");
+    boolean mongo = Positions.connector(source).equals("mongodb");
+    String sourceTable = mongo ? mongoCollection(source) : text(source, "table");
+    if (tableOverride == null && (sourceTable == null || sourceTable.isEmpty())) {
+      throw new DecodeException(mongo ? "missing source.collection" : "missing source.table");
     }
-    if (!Identifiers.isValid(table)) {
-      throw new DecodeException("table name '" + table + "' is not a valid identifier");
+    String table = tableOverride != null ? tableOverride : warehouseTable(sourceTable);
+    if (changeOp == null) {
+      throw new Truncated(
+          Truncation.of(table, Positions.of(source), eventTime(source, payload), origin));
     }
-    List<String> keyColumns = keys.forTable(table);
-    if (keyColumns == null) {
-      throw new DecodeException("no key columns configured for table '" + table + "'");
-    }
-    JsonNode row = payload.get(rowField);
-    if (row == null || !row.isObject()) {
-      throw new DecodeException("op '" + op + "' without a '" + rowField + "' row");
-    }
-    List<Column> columns = columns(row, schema == null ? null : schema.row(rowField));
+    List<String> keyColumns = keyColumns(table, sourceTable, mongo);
+    List<Column> columns =
+        mongo ? mongoColumns(payload, op, changeOp) : columns(payload, op, changeOp, schema);
     ChangeRecord.Builder builder =
         ChangeRecord.builder()
             .setTable(table)
@@ -277,7 +270,7 @@ public final class DebeziumDecoder implements Serializable {
             .setSourceOp(op)
             .setPosition(Positions.of(source))
             .setEventTime(eventTime(source, payload))
-            .setColumns(columns)
+            .setColumns(ColumnValues.distinct(columns))
             .setOrigin(origin);
     for (String name : List.of("connector", "name", "db", "schema", "table", "snapshot")) {
       String value = text(source, name);
@@ -292,12 +285,56 @@ public final class DebeziumDecoder implements Serializable {
     }
   }
 
+  /** The warehouse table of a source table ({@link WarehouseNames#table}). */
+  private static String warehouseTable(String sourceTable) {
+    if (!Identifiers.isValid(sourceTable)) {
+      throw new DecodeException("table name '" + sourceTable + "' is not a valid identifier");
+    }
+    try {
+      return WarehouseNames.table(sourceTable);
+    } catch (IllegalArgumentException e) {
+      throw new DecodeException(e.getMessage());
+    }
+  }
+
+  /**
+   * The key columns, by their warehouse names: those configured for the source table (or the
+   * warehouse table it lands in); a MongoDB collection without a key of its own is keyed by {@code
+   * _id}.
+   */
+  private List<String> keyColumns(String table, @Nullable String sourceTable, boolean mongo) {
+    List<String> configured = sourceTable == null ? null : keys.explicitlyFor(sourceTable);
+    if (configured == null) {
+      configured = keys.explicitlyFor(table);
+    }
+    if (configured == null) {
+      configured = mongo ? List.of(MongoDocuments.ID) : keys.forTable(table);
+    }
+    if (configured == null) {
+      throw new DecodeException("no key columns configured for table '" + table + "'");
+    }
+    List<String> names = new ArrayList<>(configured.size());
+    for (String column : configured) {
+      names.add(ColumnValues.columnName(column));
+    }
+    return names;
+  }
+
+  private List<Column> columns(
+      JsonNode payload, String op, ChangeRecord.Op changeOp, @Nullable EnvelopeSchema schema) {
+    String rowField = changeOp == ChangeRecord.Op.DELETE ? "before" : "after";
+    JsonNode row = payload.get(rowField);
+    if (row == null || !row.isObject()) {
+      throw new DecodeException("op '" + op + "' without a '" + rowField + "' row");
+    }
+    return columns(row, schema == null ? null : schema.row(rowField));
+  }
+
   private List<Column> columns(JsonNode row, @Nullable Map<String, FieldSchema> fields) {
     List<Column> columns = new ArrayList<>(row.size());
     ColumnValues values = columnValues();
     if (fields != null) {
       for (FieldSchema field : fields.values()) {
-        checkColumnName(field.field);
         columns.add(values.typed(field, row.get(field.field)));
       }
       Iterator<String> names = row.fieldNames();
@@ -312,36 +349,116 @@ public final class DebeziumDecoder implements Serializable {
     Iterator<Map.Entry<String, JsonNode>> entries = row.fields();
     while (entries.hasNext()) {
       Map.Entry<String, JsonNode> entry = entries.next();
-      checkColumnName(entry.getKey());
-      columns.add(values.inferred(entry.getKey(), entry.getValue()));
+      columns.add(values.inferred(ColumnValues.columnName(entry.getKey()), entry.getValue()));
     }
     return columns;
   }
 
-  private static void checkColumnName(String name) {
-    if (!Identifiers.isValid(name)) {
-      throw new DecodeException("column name '" + name + "' is not a valid identifier");
+  /** The collection a MongoDB change belongs to: {@code collection}, or the end of {@code ns}. */
+  private static @Nullable String mongoCollection(JsonNode source) {
+    String collection = text(source, "collection");
+    if (collection != null) {
+      return collection;
     }
-    if (Identifiers.MIRROR_METADATA.contains(name)) {
-      throw new DecodeException(
-          "column name '" + name + "' collides with a mirror table's metadata column");
-    }
+    String namespace = text(source, "ns");
+    return namespace == null ? null : namespace.substring(namespace.indexOf('.') + 1);
   }
 
+  /**
+   * The columns of a MongoDB change: the whole document of a create, read or full-document update
+   * ({@code after}, or a legacy {@code patch} that replaces the document); of a delete, the key
+   * from {@code before} or {@code filter}. An update that carries only the changed fields cannot be
+   * applied to columns without the document it changes.
+   */
+  private List<Column> mongoColumns(JsonNode payload, String op, ChangeRecord.Op changeOp) {
+    ObjectMapper mapper = mapper();
+    ColumnValues values = columnValues();
+    if (changeOp == ChangeRecord.Op.DELETE) {
+      for (String field : List.of("before", "filter")) {
+        JsonNode text = payload.get(field);
+        if (text != null && !text.isNull()) {
+          JsonNode document = MongoDocuments.parse(mapper, text, field);
+          JsonNode id = document.get(MongoDocuments.ID);
+          if (id == null) {
+            throw new DecodeException("MongoDB delete: '" + field + "' holds no _id");
+          }
+          return field.equals("before")
+              ? MongoDocuments.columns(document, values)
+              : List.of(MongoDocuments.column(MongoDocuments.ID, id, values));
+        }
+      }
+      throw new DecodeException(
+          "MongoDB delete without 'before' or 'filter': the document's _id is only in the Kafka"
+              + " record key");
+    }
+    JsonNode after = payload.get("after");
+    if (after != null && !after.isNull()) {
+      return MongoDocuments.columns(MongoDocuments.parse(mapper, after, "after"), values);
+    }
+    JsonNode patch = payload.get("patch");
+    if (patch != null && !patch.isNull()) {
+      JsonNode document = MongoDocuments.parse(mapper, patch, "patch");
+      Iterator<String> names = document.fieldNames();
+      while (names.hasNext()) {
+        String name = names.next();
+        if (name.startsWith("$") && !name.equals("$v")) {
+          throw partialUpdate(op, name);
+        }
+      }
+      ((ObjectNode) document).remove("$v"); // the oplog format's version, not a field
+      List<Column> columns = MongoDocuments.columns(document, values);
+      if (!document.has(MongoDocuments.ID) && payload.hasNonNull("filter")) {
+        JsonNode filter = MongoDocuments.parse(mapper, payload.get("filter"), "filter");
+        if (filter.has(MongoDocuments.ID)) {
+          columns.add(
+              0, MongoDocuments.column(MongoDocuments.ID, filter.get(MongoDocuments.ID), values));
+        }
+      }
+      return columns;
+    }
+    if (payload.hasNonNull("updateDescription")) {
+      throw partialUpdate(op, "updateDescription");
+    }
+    throw new DecodeException("MongoDB op '" + op + "' without 'after' or 'patch'");
+  }
+
+  private static DecodeException partialUpdate(String op, String what) {
+    return new DecodeException(
+        "MongoDB op '"
+            + op
+            + "' carries only the changed fields ("
+            + what
+            + "), not the document: set the connector's capture.mode to"
+            + " change_streams_update_full so that updates carry the whole document");
+  }
+
+  /**
+   * The commit time: {@code source.ts_us}, {@code ts_ms} or {@code ts_sec} (Debezium before 0.8),
+   * else the time the connector wrote the event ({@code payload.ts_us}, {@code ts_ms}). A zero
+   * counts as absent: early snapshots wrote {@code ts_sec: 0}.
+   */
   private static Instant eventTime(JsonNode source, JsonNode payload) {
-    Long micros = Positions.longOrNull(source, "ts_us");
-    if (micros != null) {
-      return Instant.ofEpochSecond(
-          Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    for (JsonNode node : List.of(source, payload)) {
+      Long micros = positive(node, "ts_us");
+      if (micros != null) {
+        return Instant.ofEpochSecond(
+            Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+      }
+      Long millis = positive(node, "ts_ms");
+      if (millis != null) {
+        return Instant.ofEpochMilli(millis);
+      }
+      Long seconds = positive(node, "ts_sec");
+      if (seconds != null) {
+        return Instant.ofEpochSecond(seconds);
+      }
     }
-    Long millis = Positions.longOrNull(source, "ts_ms");
-    if (millis == null) {
-      millis = Positions.longOrNull(payload, "ts_ms");
-    }
-    if (millis == null) {
-      throw new DecodeException("missing source.ts_ms: no event time");
-    }
-    return Instant.ofEpochMilli(millis);
+    throw new DecodeException("missing source.ts_ms: no event time");
+  }
+
+  private static @Nullable Long positive(JsonNode node, String field) {
+    Long value = Positions.longOrNull(node, field);
+    return value == null || value <= 0 ? null : value;
   }
 
   static @Nullable String text(JsonNode node, String field) {
@@ -399,9 +516,11 @@ public final class DebeziumDecoder implements Serializable {
       }
       for (JsonNode field : fields) {
         String name = text(field, "field");
-        if ("before".equals(name)) {
+        // MongoDB's rows are JSON strings, not structs: they have no field schema.
+        boolean struct = "struct".equals(text(field, "type"));
+        if ("before".equals(name) && struct) {
           before = rowFields(field);
-        } else if ("after".equals(name)) {
+        } else if ("after".equals(name) && struct) {
           after = rowFields(field);
         }
       }

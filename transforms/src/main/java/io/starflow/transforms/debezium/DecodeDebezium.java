@@ -8,6 +8,8 @@ import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.RawRecord;
+import io.starflow.schemas.Truncation;
+import io.starflow.schemas.WarehouseNames;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
 import java.util.Map;
@@ -36,10 +38,12 @@ import org.apache.beam.sdk.values.TupleTagList;
  * into {@link ChangeRecord}s.
  *
  * <p>Input: {@link RawRecord}s, one Kafka record value each; a null value or the JSON literal
- * {@code null} is a tombstone, counted ({@code tombstones_skipped}) and skipped. Output ({@link
- * Result}): one change record per row change, carrying its origin, in the input's windows and with
- * its timestamps; and the origins of the tombstones skipped, for committing source offsets. Nothing
- * is reordered here (ordering is by {@link ChangeRecord#position()} downstream, never by arrival).
+ * {@code null} is a tombstone, counted ({@code tombstones_skipped}) and skipped; so is a valid
+ * record that changes no row (a transaction boundary, a logical decoding message: {@code
+ * not_row_changes_skipped}). Output ({@link Result}): one change record per row change, carrying
+ * its origin, in the input's windows and with its timestamps; and the origins of the records
+ * skipped, for committing source offsets. Nothing is reordered here (ordering is by {@link
+ * ChangeRecord#position()} downstream, never by arrival).
  *
  * <p>Records that cannot be decoded (malformed JSON, a missing or unknown {@code op}, a missing key
  * column, a value that does not fit its declared type, a truncate, an unsupported connector) go to
@@ -51,6 +55,7 @@ public abstract class DecodeDebezium
     extends PTransform<PCollection<RawRecord>, DecodeDebezium.Result> {
   private static final TupleTag<ChangeRecord> DECODED = new TupleTag<ChangeRecord>() {};
   private static final TupleTag<String> TOMBSTONES = new TupleTag<String>() {};
+  private static final TupleTag<Truncation> TRUNCATIONS = new TupleTag<Truncation>() {};
 
   /** The stage named in dead letters of records that cannot be decoded. */
   public static final String STAGE = "decode";
@@ -85,6 +90,10 @@ public abstract class DecodeDebezium
   public DecodeDebezium withTable(String table) {
     checkArgumentNotNull(table, "withTable(table) called with null table");
     Identifiers.check("withTable(table): table", table);
+    if (!WarehouseNames.table(table).equals(table)) {
+      throw new IllegalArgumentException(
+          "withTable(table): '" + table + "' is a name Starflow uses for its own tables");
+    }
     return toBuilder().setTable(table).build();
   }
 
@@ -114,18 +123,29 @@ public abstract class DecodeDebezium
     private final Pipeline pipeline;
     private final PCollection<ChangeRecord> records;
     private final PCollection<String> tombstones;
+    private final PCollection<Truncation> truncations;
 
-    Result(Pipeline pipeline, PCollection<ChangeRecord> records, PCollection<String> tombstones) {
+    Result(
+        Pipeline pipeline,
+        PCollection<ChangeRecord> records,
+        PCollection<String> tombstones,
+        PCollection<Truncation> truncations) {
       this.pipeline = pipeline;
       this.records = records;
       this.tombstones = tombstones;
+      this.truncations = truncations;
+    }
+
+    /** The truncates ({@code op: "t"}): to apply with {@code Mirror.applyTruncations}. */
+    public PCollection<Truncation> truncations() {
+      return truncations;
     }
 
     public PCollection<ChangeRecord> records() {
       return records;
     }
 
-    /** Origins of the tombstones skipped: handled, with nothing to write. */
+    /** Origins of the tombstones and other records skipped: handled, with nothing to write. */
     public PCollection<String> tombstones() {
       return tombstones;
     }
@@ -137,7 +157,7 @@ public abstract class DecodeDebezium
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(DECODED, records, TOMBSTONES, tombstones);
+      return Map.of(DECODED, records, TOMBSTONES, tombstones, TRUNCATIONS, truncations);
     }
 
     @Override
@@ -158,12 +178,16 @@ public abstract class DecodeDebezium
             "DecodeEnvelopes",
             ParDo.of(new DecodeFn(decoder, badRecordRouter()))
                 .withOutputTags(
-                    DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG).and(TOMBSTONES)));
+                    DECODED,
+                    TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)
+                        .and(TOMBSTONES)
+                        .and(TRUNCATIONS)));
     DeadLetters.collect(badRecordErrorHandler(), result);
     return new Result(
         input.getPipeline(),
         result.get(DECODED).setCoder(ChangeRecordCoder.of()),
-        result.get(TOMBSTONES).setCoder(StringUtf8Coder.of()));
+        result.get(TOMBSTONES).setCoder(StringUtf8Coder.of()),
+        result.get(TRUNCATIONS).setCoder(Truncation.coder()));
   }
 
   @Override
@@ -199,6 +223,8 @@ public abstract class DecodeDebezium
     private final BadRecordRouter router;
     private final Counter decoded = StarflowMetrics.counter(StarflowMetrics.DECODED);
     private final Counter tombstones = StarflowMetrics.counter(StarflowMetrics.TOMBSTONES);
+    private final Counter truncations = StarflowMetrics.counter(StarflowMetrics.TRUNCATIONS);
+    private final Counter notRowChanges = StarflowMetrics.counter(StarflowMetrics.NOT_ROW_CHANGES);
     private final Counter failed = StarflowMetrics.counter(StarflowMetrics.DECODE_FAILED);
 
     DecodeFn(DebeziumDecoder decoder, BadRecordRouter router) {
@@ -211,6 +237,14 @@ public abstract class DecodeDebezium
       ChangeRecord record;
       try {
         record = decoder.decode(raw.value(), raw.origin());
+      } catch (Truncated e) {
+        truncations.inc();
+        out.get(TRUNCATIONS).output(e.truncation());
+        return;
+      } catch (NotARowChange e) {
+        notRowChanges.inc();
+        out.get(TOMBSTONES).output(raw.origin());
+        return;
       } catch (DecodeException e) {
         failed.inc();
         DeadLetters.route(router, out, STAGE, raw, e, e.getMessage());

@@ -8,12 +8,17 @@ import javax.annotation.Nullable;
 
 /**
  * One field of a Kafka Connect schema as Debezium's JSON converter writes it: a physical type
- * ({@code int32}, {@code bytes}, {@code struct}, ...), an optional semantic name ({@code
- * io.debezium.time.MicroTimestamp}, {@code org.apache.kafka.connect.data.Decimal}, ...) and its
- * parameters.
+ * ({@code int8} to {@code int64}, {@code float}/{@code float32}, {@code double}/{@code float64},
+ * {@code boolean}, {@code string}, {@code bytes}, {@code array}, {@code map}, {@code struct}), an
+ * optional semantic name ({@code io.debezium.time.MicroTimestamp}, {@code
+ * org.apache.kafka.connect.data.Decimal}, ...) and its parameters.
  */
 final class FieldSchema {
   final String field;
+
+  /** The warehouse column the field lands in ({@link ColumnValues#columnName}). */
+  final String column;
+
   final String type;
   final @Nullable String name;
   final Map<String, String> parameters;
@@ -22,6 +27,7 @@ final class FieldSchema {
   private FieldSchema(
       String field, String type, @Nullable String name, Map<String, String> parameters) {
     this.field = field;
+    this.column = ColumnValues.columnName(field);
     this.type = type;
     this.name = name;
     this.parameters = parameters;
@@ -39,7 +45,23 @@ final class FieldSchema {
     if (params != null && params.isObject()) {
       params.fields().forEachRemaining(e -> parameters.put(e.getKey(), e.getValue().asText()));
     }
-    return new FieldSchema(field, type, text(node, "name"), parameters);
+    return new FieldSchema(field, physicalType(type), text(node, "name"), parameters);
+  }
+
+  /**
+   * The Kafka Connect type of a schema's {@code type}: Kafka's JsonConverter names the floating
+   * point types {@code float} and {@code double}, other writers {@code float32} and {@code
+   * float64}.
+   */
+  private static String physicalType(String type) {
+    switch (type) {
+      case "float":
+        return "float32";
+      case "double":
+        return "float64";
+      default:
+        return type;
+    }
   }
 
   private static @Nullable String text(JsonNode node, String name) {

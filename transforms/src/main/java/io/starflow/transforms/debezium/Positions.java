@@ -14,10 +14,21 @@ import javax.annotation.Nullable;
  *   <li>PostgreSQL: {@code (lastCommitLsn, lsn)} from {@code source.sequence} (a JSON array written
  *       as a string); a null {@code lastCommitLsn} (snapshot rows, and the first transaction after
  *       a snapshot) counts as 0. Without {@code sequence}, {@code (lsn)}.
- *   <li>MySQL: {@code (binlog file number, pos, row)}.
+ *   <li>MySQL: {@code (binlog file number, pos, row)}. A snapshot row that names no binlog file
+ *       (Flink CDC writes {@code "file": "", "pos": 0}) is {@code (0, 0, 0)}: before every binlog
+ *       position, whose files are numbered from 1.
  *   <li>SQL Server: {@code (commit_lsn, change_lsn, event_serial_no)}, each LSN as its three
  *       hexadecimal parts.
+ *   <li>Oracle: {@code (commit_scn, scn, ssn)}; a snapshot row has no {@code commit_scn} and is
+ *       placed at its {@code scn}, the snapshot's, before every change committed after it.
+ *   <li>MongoDB: {@code (ts_ms, ord)}: the oplog time (whole seconds, in milliseconds; {@code sec}
+ *       in seconds before Debezium 0.8) and the ordinal of the operation within that second.
  * </ul>
+ *
+ * <p>When {@code source.connector} is missing (Debezium before 0.8 did not write it), the connector
+ * is told from the block's fields: {@code file} and {@code pos} are MySQL's, {@code lsn}
+ * PostgreSQL's, {@code change_lsn} or {@code commit_lsn} SQL Server's, {@code scn} Oracle's, {@code
+ * ord} with {@code collection} or {@code rs} MongoDB's.
  */
 final class Positions {
   private static final ObjectMapper JSON = Json.mapper();
@@ -25,10 +36,7 @@ final class Positions {
   private Positions() {}
 
   static SourcePosition of(JsonNode source) {
-    String connector = DebeziumDecoder.text(source, "connector");
-    if (connector == null) {
-      throw new DecodeException("missing source.connector: cannot order the change");
-    }
+    String connector = connector(source);
     switch (connector) {
       case "postgresql":
         return postgres(source);
@@ -36,13 +44,43 @@ final class Positions {
         return mysql(source);
       case "sqlserver":
         return sqlServer(source);
+      case "oracle":
+        return oracle(source);
+      case "mongodb":
+        return mongo(source);
       default:
         throw new DecodeException(
             "connector '"
                 + connector
                 + "' is not supported: no known source position (supported: postgresql, mysql,"
-                + " sqlserver)");
+                + " sqlserver, oracle, mongodb)");
     }
+  }
+
+  /** The connector that wrote {@code source}: named in it, or told from its fields. */
+  static String connector(JsonNode source) {
+    String named = DebeziumDecoder.text(source, "connector");
+    if (named != null) {
+      return named;
+    }
+    if (source.has("file") && source.has("pos")) {
+      return "mysql";
+    }
+    if (source.has("lsn")) {
+      return "postgresql";
+    }
+    if (source.has("change_lsn") || source.has("commit_lsn")) {
+      return "sqlserver";
+    }
+    if (source.has("scn")) {
+      return "oracle";
+    }
+    if (source.has("ord") && (source.has("collection") || source.has("rs") || source.has("ns"))) {
+      return "mongodb";
+    }
+    throw new DecodeException(
+        "source block names no connector and has none of the fields that tell one (file and pos,"
+            + " lsn, change_lsn, scn, ord): cannot order the change");
   }
 
   private static SourcePosition postgres(JsonNode source) {
@@ -74,6 +112,14 @@ final class Positions {
     if (file == null) {
       throw new DecodeException("missing source.file: cannot order the change");
     }
+    if (file.isEmpty()) {
+      if (required(source, "pos") != 0) {
+        throw new DecodeException(
+            "source.pos is not 0 though source.file names no binlog file: cannot order the change");
+      }
+      // A snapshot row read before any binlog position (Flink CDC): first of all.
+      return position(0, 0, 0);
+    }
     int dot = file.lastIndexOf('.');
     long fileNumber;
     try {
@@ -97,6 +143,20 @@ final class Positions {
         change[1],
         change[2],
         serial == null ? 0 : serial);
+  }
+
+  private static SourcePosition oracle(JsonNode source) {
+    long scn = required(source, "scn");
+    Long commit = longOrNull(source, "commit_scn");
+    Long ssn = longOrNull(source, "ssn");
+    return position(commit == null ? scn : commit, scn, ssn == null ? 0 : ssn);
+  }
+
+  private static SourcePosition mongo(JsonNode source) {
+    // Debezium before 0.8 wrote the oplog time as whole seconds, "sec".
+    Long seconds = longOrNull(source, "sec");
+    long millis = seconds != null ? Math.multiplyExact(seconds, 1000L) : required(source, "ts_ms");
+    return position(millis, required(source, "ord"));
   }
 
   private static long[] lsnParts(JsonNode source, String field) {

@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
-import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.SourcePosition;
 import io.starflow.transforms.debezium.ColumnValues;
 import io.starflow.transforms.debezium.DecodeException;
 import io.starflow.transforms.io.EventTimes;
 import io.starflow.transforms.io.Json;
+import io.starflow.transforms.io.Origins;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -69,7 +69,7 @@ final class EcstDecoder implements Serializable {
     try {
       event = MAPPER.readTree(value);
     } catch (JsonProcessingException e) {
-      throw new DecodeException("malformed JSON: " + e.getOriginalMessage());
+      throw new DecodeException("malformed JSON: " + Json.describe(e));
     }
     if (event == null || !event.isObject()) {
       throw new DecodeException("an ECST event is a JSON object");
@@ -90,16 +90,13 @@ final class EcstDecoder implements Serializable {
     List<Column> columns = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = data.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
-      if (!Identifiers.isValid(field.getKey())
-          || Identifiers.MIRROR_METADATA.contains(field.getKey())) {
-        throw new DecodeException("field name '" + field.getKey() + "' cannot be a column");
-      }
       if (values == null) {
         // ECST events carry no unchanged-value placeholders: use one no value can equal
         values = ColumnValues.withoutPlaceholder();
       }
-      columns.add(values.inferred(field.getKey(), field.getValue()));
+      columns.add(values.inferred(ColumnValues.columnName(field.getKey()), field.getValue()));
     }
+    ColumnValues.distinct(columns);
     List<String> key = new ArrayList<>();
     for (String keyField : format.keyFields()) {
       JsonNode part = data.get(keyField);
@@ -123,7 +120,7 @@ final class EcstDecoder implements Serializable {
     ChangeRecord change =
         ChangeRecord.builder()
             .setTable(format.table())
-            .setKeyColumns(format.keyFields())
+            .setKeyColumns(format.keyColumns())
             .setOp(deleted ? ChangeRecord.Op.DELETE : ChangeRecord.Op.UPSERT)
             .setSourceOp(deleted ? "d" : "s")
             .setPosition(position)
@@ -143,8 +140,9 @@ final class EcstDecoder implements Serializable {
     Long offset = null;
     String file = null;
     Long line = null;
-    Matcher kafka = KAFKA.matcher(raw.origin());
-    Matcher fileLine = FILE.matcher(raw.origin());
+    String origin = Origins.resolve(raw.origin());
+    Matcher kafka = KAFKA.matcher(origin);
+    Matcher fileLine = FILE.matcher(origin);
     if (kafka.matches()) {
       topic = kafka.group(1);
       partition = Long.parseLong(kafka.group(2));
@@ -154,7 +152,7 @@ final class EcstDecoder implements Serializable {
       line = Long.parseLong(fileLine.group(2));
     }
     List<Column> columns = new ArrayList<>();
-    columns.add(Column.of("origin", ColumnType.STRING, raw.origin()));
+    columns.add(Column.of("origin", ColumnType.STRING, origin));
     columns.add(Column.of("source_topic", ColumnType.STRING, topic));
     columns.add(Column.of("source_partition", ColumnType.BIGINT, partition));
     columns.add(Column.of("source_offset", ColumnType.BIGINT, offset));

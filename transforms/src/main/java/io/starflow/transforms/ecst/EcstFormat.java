@@ -2,7 +2,9 @@ package io.starflow.transforms.ecst;
 
 import com.google.auto.value.AutoValue;
 import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.WarehouseNames;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import javax.annotation.Nullable;
 
@@ -35,6 +37,13 @@ public abstract class EcstFormat implements Serializable {
   public abstract String deletedField();
 
   public abstract int maxBytes();
+
+  /** The warehouse columns of the key fields ({@link WarehouseNames#column}). */
+  public List<String> keyColumns() {
+    List<String> columns = new ArrayList<>();
+    keyFields().forEach(field -> columns.add(WarehouseNames.column(field)));
+    return columns;
+  }
 
   /** The bronze table of {@link #table}. */
   public String bronzeTable() {
@@ -75,6 +84,10 @@ public abstract class EcstFormat implements Serializable {
     public EcstFormat build() {
       EcstFormat format = autoBuild();
       Identifiers.check("table", format.table());
+      if (!WarehouseNames.table(format.table()).equals(format.table())) {
+        throw new IllegalArgumentException(
+            "table '" + format.table() + "' is a name Starflow uses for its own tables");
+      }
       Identifiers.check("bronze table", format.bronzeTable());
       if (format.keyFields().isEmpty()) {
         throw new IllegalArgumentException("an ECST entity needs at least one key field");

@@ -3,12 +3,11 @@ package io.starflow.transforms.enrich;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.starflow.transforms.io.Json;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,46 +21,30 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Looks ids up through a bulk HTTP endpoint ({@code POST {"ids": [...]}} answering {@code
- * {"orders": [...], "missing": [...]}}), rate-limited and retried with resilience4j: at most {@code
- * callsPerSecond} calls per second from this process, and on HTTP 5xx, 429 or a timeout up to
- * {@code attempts} tries with exponential backoff and jitter.
+ * {"orders": [...], "missing": [...]}}), rate-limited ({@link CallLimiter}: at most {@code
+ * callsPerSecond} calls in any second from this process, retries included) and retried with
+ * resilience4j on HTTP 5xx, 429 or a timeout, up to {@code attempts} tries with exponential backoff
+ * and jitter.
  */
 final class BulkLookup {
   /** One limiter per endpoint and process, so that every thread shares the budget. */
-  private static final Map<String, RateLimiter> LIMITERS = new ConcurrentHashMap<>();
+  private static final Map<String, CallLimiter> LIMITERS = new ConcurrentHashMap<>();
 
   private static final ObjectMapper JSON = Json.mapper();
 
   private final String url;
   private final HttpClient client;
   private final Duration timeout;
-  private final RateLimiter limiter;
+  private final CallLimiter limiter;
   private final Retry retry;
 
   BulkLookup(String url, int callsPerSecond, int attempts, Duration timeout, Duration backoff) {
-    if (callsPerSecond < 2) {
-      throw new IllegalArgumentException("the rate limit must allow at least 2 calls per second");
-    }
     this.url = url;
     this.timeout = timeout;
     this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
     this.limiter =
         LIMITERS.computeIfAbsent(
-            url + "#" + callsPerSecond,
-            key ->
-                // One permit per 1.2/(n-1) s: any second, however it falls across the limiter's
-                // fixed cycles, then holds at most n calls, with a fifth of a cycle to spare for
-                // the time between taking a permit and the call reaching the service (a permit
-                // per cycle of n per second could let 2n through around a cycle boundary).
-                RateLimiter.of(
-                    key,
-                    RateLimiterConfig.custom()
-                        .limitForPeriod(1)
-                        .limitRefreshPeriod(
-                            Duration.ofNanos(
-                                (1_000_000_000L + callsPerSecond - 2) / (callsPerSecond - 1)))
-                        .timeoutDuration(Duration.ofMinutes(10))
-                        .build()));
+            url + "#" + callsPerSecond, key -> new CallLimiter(callsPerSecond));
     this.retry =
         Retry.of(
             url,
@@ -89,13 +72,26 @@ final class BulkLookup {
   /** The found ids' records, by id; ids the service does not know are absent. */
   Map<String, JsonNode> lookUp(List<String> ids) throws IOException {
     try {
-      return Retry.decorateCheckedSupplier(
-              retry, () -> RateLimiter.decorateCheckedSupplier(limiter, () -> call(ids)).get())
-          .get();
+      return Retry.decorateCheckedSupplier(retry, () -> limitedCall(ids)).get();
     } catch (IOException e) {
       throw e;
     } catch (Throwable e) {
       throw new IOException("lookup failed: " + e, e);
+    }
+  }
+
+  /** One attempt: it waits for the limiter, which counts it until a second after it ends. */
+  private Map<String, JsonNode> limitedCall(List<String> ids) throws IOException {
+    try {
+      limiter.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the rate limit");
+    }
+    try {
+      return call(ids);
+    } finally {
+      limiter.release();
     }
   }
 

@@ -2,6 +2,7 @@ package io.starflow.transforms.enrich;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auto.value.AutoValue;
@@ -15,6 +16,7 @@ import io.starflow.schemas.SourcePosition;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.ColumnValues;
+import io.starflow.transforms.debezium.DecodeException;
 import io.starflow.transforms.io.EventTimes;
 import io.starflow.transforms.io.Json;
 import java.io.IOException;
@@ -256,6 +258,7 @@ public final class EnrichNotifications
     private final Counter cacheHits = StarflowMetrics.counter(StarflowMetrics.LOOKUP_CACHE_HITS);
     private final Counter calls = StarflowMetrics.counter(StarflowMetrics.LOOKUP_CALLS);
     private final Counter failed = StarflowMetrics.counter(StarflowMetrics.ENRICH_FAILED);
+    private final Counter enriched = StarflowMetrics.counter(StarflowMetrics.ENRICHED);
     private transient BulkLookup lookup;
     private transient ColumnValues values;
 
@@ -314,7 +317,14 @@ public final class EnrichNotifications
             at,
             raw);
       } catch (IOException | IllegalArgumentException e) {
-        fail(out, raw, "decode", "not a notification: " + e.getMessage());
+        fail(
+            out,
+            raw,
+            "decode",
+            "not a notification: "
+                + (e instanceof JsonProcessingException
+                    ? Json.describe((JsonProcessingException) e)
+                    : e.getMessage()));
         return null;
       }
     }
@@ -386,7 +396,17 @@ public final class EnrichNotifications
           continue;
         }
         Notification n = newest.get(id);
-        out.get(ENRICHED).output(record(n, found.get(id)));
+        ChangeRecord record;
+        try {
+          record = record(n, found.get(id));
+        } catch (DecodeException | IllegalArgumentException e) {
+          for (Notification each : entry.getValue()) {
+            fail(out, each.raw, STAGE, "the service's record cannot land: " + e.getMessage());
+          }
+          continue;
+        }
+        enriched.inc();
+        out.get(ENRICHED).output(record);
       }
     }
 
@@ -406,11 +426,9 @@ public final class EnrichNotifications
       List<Column> columns = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = record.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        if (Identifiers.isValid(field.getKey())
-            && !Identifiers.MIRROR_METADATA.contains(field.getKey())) {
-          columns.add(values.inferred(field.getKey(), field.getValue()));
-        }
+        columns.add(values.inferred(ColumnValues.columnName(field.getKey()), field.getValue()));
       }
+      ColumnValues.distinct(columns);
       long version = record.path("version").asLong(-1);
       return ChangeRecord.builder()
           .setTable(settings.table())

@@ -32,7 +32,7 @@ public final class DomainEventJson {
     try {
       node = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new DecodeException("malformed JSON: " + e.getOriginalMessage());
+      throw new DecodeException("malformed JSON: " + Json.describe(e));
     }
     if (node == null || !node.isObject()) {
       throw new DecodeException("a domain event is a JSON object");
@@ -70,7 +70,7 @@ public final class DomainEventJson {
       }
       return canonical(node);
     } catch (JsonProcessingException e) {
-      throw new DecodeException("malformed JSON payload: " + e.getOriginalMessage());
+      throw new DecodeException("malformed JSON payload: " + Json.describe(e));
     }
   }
 

@@ -1,8 +1,11 @@
 package io.starflow.transforms.events;
 
-import io.starflow.schemas.DomainEvent;
-import io.starflow.schemas.DomainEventCoder;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.RawRecord;
+import io.starflow.schemas.RawRecordCoder;
+import io.starflow.transforms.StarflowMetrics;
+import java.time.OffsetDateTime;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
@@ -13,8 +16,12 @@ import org.apache.beam.sdk.values.PCollection;
  * aggregate_type}, {@code aggregate_id}, {@code version}, {@code event_type}, {@code payload}
  * (json, jsonb or text holding a JSON object), {@code event_time} (timestamptz) and {@code
  * event_id}. Each event's origin is {@code jdbc:TABLE#EVENT_ID}.
+ *
+ * <p>Output: each row as the JSON text of a domain event ({@link DomainEventJson}), its payload as
+ * the table holds it, so that a row that is not a valid event is dead-lettered by {@link
+ * DecodeDomainEvents} like any other input, never stopping the read.
  */
-public final class ReadEventStore extends PTransform<PBegin, PCollection<DomainEvent>> {
+public final class ReadEventStore extends PTransform<PBegin, PCollection<RawRecord>> {
   private final String url;
   private final String table;
 
@@ -29,11 +36,11 @@ public final class ReadEventStore extends PTransform<PBegin, PCollection<DomainE
   }
 
   @Override
-  public PCollection<DomainEvent> expand(PBegin input) {
+  public PCollection<RawRecord> expand(PBegin input) {
     String origin = "jdbc:" + table + "#";
     return input.apply(
         "ReadEventTable",
-        JdbcIO.<DomainEvent>read()
+        JdbcIO.<RawRecord>read()
             .withDataSourceProviderFn(JdbcSource.provider(url))
             .withQuery(
                 "SELECT aggregate_type, CAST(aggregate_id AS TEXT), version, event_type,"
@@ -41,17 +48,33 @@ public final class ReadEventStore extends PTransform<PBegin, PCollection<DomainE
                     + table
                     + "\"")
             .withRowMapper(
-                rs ->
-                    DomainEvent.of(
-                        rs.getString(1),
-                        rs.getString(2),
-                        rs.getLong(3),
-                        rs.getString(4),
-                        DomainEventJson.canonical(rs.getString(5)),
-                        rs.getObject(6, java.time.OffsetDateTime.class).toInstant(),
-                        rs.getString(7),
-                        origin + rs.getString(7)))
-            .withCoder(DomainEventCoder.of())
+                rs -> {
+                  StarflowMetrics.counter(StarflowMetrics.RECORDS_READ).inc();
+                  OffsetDateTime time = rs.getObject(6, OffsetDateTime.class);
+                  String payload = rs.getString(5);
+                  String json =
+                      "{\"aggregate_type\":"
+                          + quoted(rs.getString(1))
+                          + ",\"aggregate_id\":"
+                          + quoted(rs.getString(2))
+                          + ",\"version\":"
+                          + rs.getLong(3)
+                          + ",\"event_type\":"
+                          + quoted(rs.getString(4))
+                          + ",\"payload\":"
+                          + (payload == null ? "null" : payload)
+                          + ",\"event_time\":"
+                          + quoted(time == null ? null : time.toInstant().toString())
+                          + ",\"event_id\":"
+                          + quoted(rs.getString(7))
+                          + "}";
+                  return RawRecord.of(origin + rs.getString(7), json);
+                })
+            .withCoder(RawRecordCoder.of())
             .withOutputParallelization(true));
+  }
+
+  private static String quoted(String text) {
+    return text == null ? "null" : JsonNodeFactory.instance.textNode(text).toString();
   }
 }

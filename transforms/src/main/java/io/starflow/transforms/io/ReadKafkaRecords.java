@@ -6,8 +6,8 @@ import com.google.auto.value.AutoValue;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.RawRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.CommitTimes;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,10 +28,17 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.DefaultErrorHandler;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -69,6 +76,11 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
 
   public static final Duration DEFAULT_MAX_EVENT_DELAY = Duration.standardSeconds(30);
 
+  /** The stage named in dead letters of records whose value is not text. */
+  public static final String STAGE = "read";
+
+  private static final TupleTag<RawRecord> RECORDS = new TupleTag<RawRecord>() {};
+
   abstract String bootstrapServers();
 
   abstract List<String> topics();
@@ -89,6 +101,10 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
 
   abstract Map<String, String> consumerConfig();
 
+  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+  abstract BadRecordRouter badRecordRouter();
+
   abstract Builder toBuilder();
 
   static ReadKafkaRecords create(String bootstrapServers, List<String> topics) {
@@ -102,6 +118,17 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
         .setStart(Start.EARLIEST)
         .setMaxEventDelay(DEFAULT_MAX_EVENT_DELAY)
         .setConsumerConfig(Map.of())
+        .setBadRecordErrorHandler(new DefaultErrorHandler<>())
+        .setBadRecordRouter(BadRecordRouter.THROWING_ROUTER)
+        .build();
+  }
+
+  /** Sends records whose value is not valid UTF-8 to {@code handler} instead of failing. */
+  public ReadKafkaRecords withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgumentNotNull(handler, "withBadRecordErrorHandler(handler) called with null handler");
+    return toBuilder()
+        .setBadRecordErrorHandler(handler)
+        .setBadRecordRouter(BadRecordRouter.RECORDING_ROUTER)
         .build();
   }
 
@@ -177,12 +204,12 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     if (stopTime() != null) {
       return readTimeRange(input, config);
     }
-    KafkaIO.Read<String, String> read =
-        KafkaIO.<String, String>read()
+    KafkaIO.Read<String, byte[]> read =
+        KafkaIO.<String, byte[]>read()
             .withBootstrapServers(bootstrapServers())
             .withTopics(topics())
             .withKeyDeserializer(StringDeserializer.class)
-            .withValueDeserializer(StringDeserializer.class)
+            .withValueDeserializer(ByteArrayDeserializer.class)
             .withConsumerConfigUpdates(config)
             .withTimestampPolicyFactory(new CommitTimePolicy(maxEventDelay()));
     if (startTime() != null) {
@@ -194,10 +221,18 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     if (maxReadTime() != null) {
       read = read.withMaxReadTime(maxReadTime());
     }
-    return input
-        .apply("ReadFromKafka", read)
-        .apply("ToRawRecords", ParDo.of(new ToRawRecordFn()))
-        .setCoder(RawRecordCoder.of());
+    return records(
+        input
+            .apply("ReadFromKafka", read)
+            .apply(
+                "ToRawRecords",
+                ParDo.of(new ToRawRecordFn(badRecordRouter()))
+                    .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))));
+  }
+
+  private PCollection<RawRecord> records(PCollectionTuple read) {
+    DeadLetters.collect(badRecordErrorHandler(), read);
+    return read.get(RECORDS).setCoder(RawRecordCoder.of());
   }
 
   /**
@@ -217,8 +252,26 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
         .setCoder(
             KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
         .apply("SpreadRanges", Reshuffle.viaRandomKey())
-        .apply("ReadOffsetRanges", ParDo.of(new ReadRangeFn(bootstrapServers(), config)))
-        .setCoder(RawRecordCoder.of());
+        .apply(
+            "ReadOffsetRanges",
+            ParDo.of(new ReadRangeFn(bootstrapServers(), config, badRecordRouter()))
+                .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)))
+        .apply("Records", new RecordsOf(this));
+  }
+
+  /** The records of a read, its undecodable ones given to the error handler. */
+  private static final class RecordsOf
+      extends PTransform<PCollectionTuple, PCollection<RawRecord>> {
+    private final ReadKafkaRecords read;
+
+    RecordsOf(ReadKafkaRecords read) {
+      this.read = read;
+    }
+
+    @Override
+    public PCollection<RawRecord> expand(PCollectionTuple input) {
+      return read.records(input);
+    }
   }
 
   /** Turns a time range into one offset range per partition that has records in it. */
@@ -328,11 +381,15 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
 
     abstract Builder setConsumerConfig(Map<String, String> consumerConfig);
 
+    abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract Builder setBadRecordRouter(BadRecordRouter router);
+
     abstract ReadKafkaRecords build();
   }
 
   /** Commit time as event time, with a watermark that idle partitions do not hold back. */
-  private static final class CommitTimePolicy implements TimestampPolicyFactory<String, String> {
+  private static final class CommitTimePolicy implements TimestampPolicyFactory<String, byte[]> {
     private final Duration maxEventDelay;
 
     CommitTimePolicy(Duration maxEventDelay) {
@@ -340,7 +397,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     }
 
     @Override
-    public TimestampPolicy<String, String> createTimestampPolicy(
+    public TimestampPolicy<String, byte[]> createTimestampPolicy(
         TopicPartition partition, Optional<Instant> previousWatermark) {
       return new CommitTimeTimestamps(maxEventDelay, previousWatermark);
     }
@@ -353,7 +410,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
    * {@code CustomTimestampPolicyWithLimitedDelay} waits for a first record there, so one empty
    * partition would hold the whole pipeline's watermark back forever.
    */
-  static final class CommitTimeTimestamps extends TimestampPolicy<String, String> {
+  static final class CommitTimeTimestamps extends TimestampPolicy<String, byte[]> {
     private final Duration maxEventDelay;
     private Instant maxEventTime;
 
@@ -367,7 +424,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
 
     @Override
     public Instant getTimestampForRecord(
-        PartitionContext context, KafkaRecord<String, String> record) {
+        PartitionContext context, KafkaRecord<String, byte[]> record) {
       java.time.Instant commit = CommitTimes.of(record.getKV().getValue());
       Instant timestamp =
           commit != null ? new Instant(commit.toEpochMilli()) : new Instant(record.getTimestamp());
@@ -406,15 +463,24 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
 
     private final String bootstrapServers;
     private final Map<String, Object> config;
+    private final BadRecordRouter router;
     private final Counter read = StarflowMetrics.counter(StarflowMetrics.RECORDS_READ);
+    private transient Utf8 utf8;
 
-    ReadRangeFn(String bootstrapServers, Map<String, Object> config) {
+    ReadRangeFn(String bootstrapServers, Map<String, Object> config, BadRecordRouter router) {
       this.bootstrapServers = bootstrapServers;
       this.config = config;
+      this.router = router;
+    }
+
+    @Setup
+    public void setup() {
+      utf8 = new Utf8();
     }
 
     @ProcessElement
-    public void process(@Element KV<String, KV<Long, Long>> range, OutputReceiver<RawRecord> out) {
+    public void process(@Element KV<String, KV<Long, Long>> range, MultiOutputReceiver out)
+        throws Exception {
       String name = range.getKey();
       int slash = name.lastIndexOf('/');
       TopicPartition partition =
@@ -441,11 +507,12 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
             }
             emptyPolls = 0;
             count++;
-            byte[] value = record.value();
-            out.output(
-                RawRecord.of(
-                    KafkaOrigin.format(record.topic(), record.partition(), record.offset()),
-                    value == null ? null : new String(value, StandardCharsets.UTF_8)));
+            emit(
+                utf8,
+                router,
+                out,
+                KafkaOrigin.format(record.topic(), record.partition(), record.offset()),
+                record.value());
           }
         }
         read.inc(count);
@@ -453,17 +520,53 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     }
   }
 
-  private static final class ToRawRecordFn extends DoFn<KafkaRecord<String, String>, RawRecord> {
+  /** Outputs one record's value as text, or dead-letters it when it is not UTF-8. */
+  private static void emit(
+      Utf8 utf8, BadRecordRouter router, DoFn.MultiOutputReceiver out, String origin, byte[] value)
+      throws Exception {
+    if (value == null) {
+      out.get(RECORDS).output(RawRecord.of(origin, null));
+      return;
+    }
+    String text = utf8.decode(value, value.length);
+    if (text != null) {
+      out.get(RECORDS).output(RawRecord.of(origin, text));
+      return;
+    }
+    StarflowMetrics.counter(StarflowMetrics.READ_FAILED).inc();
+    DeadLetters.route(
+        router,
+        out,
+        STAGE,
+        RawRecord.of(origin, Utf8.lossy(value, value.length)),
+        null,
+        utf8.whyInvalid(value, value.length, "record"));
+  }
+
+  private static final class ToRawRecordFn extends DoFn<KafkaRecord<String, byte[]>, RawRecord> {
+    private final BadRecordRouter router;
     private final Counter read = StarflowMetrics.counter(StarflowMetrics.RECORDS_READ);
+    private transient Utf8 utf8;
+
+    ToRawRecordFn(BadRecordRouter router) {
+      this.router = router;
+    }
+
+    @Setup
+    public void setup() {
+      utf8 = new Utf8();
+    }
 
     @ProcessElement
-    public void process(
-        @Element KafkaRecord<String, String> record, OutputReceiver<RawRecord> out) {
+    public void process(@Element KafkaRecord<String, byte[]> record, MultiOutputReceiver out)
+        throws Exception {
       read.inc();
-      out.output(
-          RawRecord.of(
-              KafkaOrigin.format(record.getTopic(), record.getPartition(), record.getOffset()),
-              record.getKV().getValue()));
+      emit(
+          utf8,
+          router,
+          out,
+          KafkaOrigin.format(record.getTopic(), record.getPartition(), record.getOffset()),
+          record.getKV().getValue());
     }
   }
 }

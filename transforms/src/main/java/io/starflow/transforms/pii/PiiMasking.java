@@ -1,7 +1,9 @@
 package io.starflow.transforms.pii;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
@@ -39,7 +41,12 @@ public final class PiiMasking implements Serializable {
   public static final String KEY_VARIABLE = "STARFLOW_PII_KEY";
   static final int MIN_KEY_LENGTH = 16;
   static final String PREFIX = "hmac:";
-  private static final ObjectMapper JSON = Json.mapper();
+
+  /** Reads numbers exactly, so that masking a record changes nothing but the masked values. */
+  private static final ObjectMapper JSON =
+      Json.mapper()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
 
   private final Map<String, Set<String>> columns;
   private final Set<String> allNames;
@@ -153,9 +160,14 @@ public final class PiiMasking implements Serializable {
   }
 
   /**
-   * Raw text with every field named like a PII column masked, at any depth of its JSON; text that
-   * is not JSON is withheld whole (it cannot be searched for personal data), keeping its length and
-   * digest so it can still be matched against the source.
+   * Raw text with the values of every field named like a PII column masked, whatever their JSON
+   * type (a number, an object: its whole JSON), and nothing else changed. In a Debezium envelope
+   * only its rows are data ({@code before}, {@code after}, and MongoDB's {@code patch} and {@code
+   * filter}, whose JSON is inside a string): its {@code schema} and {@code source} blocks, whose
+   * {@code name} fields name schemas and servers, are left alone. In any other JSON (ECST events,
+   * notifications) fields are masked at any depth. Text that is not JSON is withheld whole (it
+   * cannot be searched for personal data), keeping its length and digest so it can still be matched
+   * against the source.
    */
   public @Nullable String maskText(@Nullable String raw) {
     if (raw == null) {
@@ -166,8 +178,7 @@ public final class PiiMasking implements Serializable {
       if (node == null || !node.isContainerNode()) {
         return withheld(raw);
       }
-      maskFields(node);
-      return JSON.writeValueAsString(node);
+      return maskData(node) ? JSON.writeValueAsString(node) : raw;
     } catch (IOException e) {
       return withheld(raw);
     }
@@ -180,24 +191,62 @@ public final class PiiMasking implements Serializable {
         + hmac(raw);
   }
 
-  private void maskFields(JsonNode node) {
+  private static final Set<String> ENVELOPE_ROWS = Set.of("before", "after", "patch", "filter");
+
+  /** Masks the data of a record; whether anything changed. */
+  private boolean maskData(JsonNode node) throws IOException {
+    if (!node.isObject()) {
+      return maskFields(node);
+    }
+    ObjectNode object = (ObjectNode) node;
+    JsonNode payload = object.get("payload");
+    if (payload != null && (object.size() == 1 || object.has("schema"))) {
+      return payload.isContainerNode() && maskData(payload);
+    }
+    if (object.has("op") && object.has("source")) {
+      boolean changed = false;
+      for (String row : ENVELOPE_ROWS) {
+        JsonNode value = object.get(row);
+        if (value == null) {
+          continue;
+        }
+        if (value.isTextual()) {
+          // MongoDB writes its documents as JSON inside a string
+          String masked = maskText(value.textValue());
+          if (!masked.equals(value.textValue())) {
+            object.put(row, masked);
+            changed = true;
+          }
+        } else {
+          changed |= maskFields(value);
+        }
+      }
+      return changed;
+    }
+    return maskFields(node);
+  }
+
+  private boolean maskFields(JsonNode node) {
+    boolean changed = false;
     if (node.isObject()) {
       ObjectNode object = (ObjectNode) node;
       List<String> names = new ArrayList<>();
       object.fieldNames().forEachRemaining(names::add);
       for (String name : names) {
         JsonNode value = object.get(name);
-        if (allNames.contains(name) && value.isValueNode() && !value.isNull()) {
-          object.put(name, hmac(value.asText()));
+        if (allNames.contains(name) && !value.isNull()) {
+          object.put(name, hmac(value.isTextual() ? value.textValue() : value.toString()));
+          changed = true;
         } else {
-          maskFields(value);
+          changed |= maskFields(value);
         }
       }
     } else if (node.isArray()) {
       for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
-        maskFields(it.next());
+        changed |= maskFields(it.next());
       }
     }
+    return changed;
   }
 
   /** A failure reason with every quoted value withheld (reasons quote the values they reject). */

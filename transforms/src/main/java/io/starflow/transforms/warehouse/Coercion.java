@@ -2,6 +2,7 @@ package io.starflow.transforms.warehouse;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.Values;
@@ -167,10 +168,11 @@ final class Coercion {
     if (shown.length() > 80) {
       shown = shown.substring(0, 77) + "...";
     }
+    // A value is shown as a JSON string, so that masking withholds it whatever its type.
     return new DoesNotFitException(
-        "value '"
-            + shown
-            + "' ("
+        "value "
+            + JsonNodeFactory.instance.textNode(shown)
+            + " ("
             + column.type()
             + ") does not fit column '"
             + target.name()

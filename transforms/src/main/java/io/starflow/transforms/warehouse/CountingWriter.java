@@ -3,6 +3,7 @@ package io.starflow.transforms.warehouse;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.FailedRecord;
+import io.starflow.transforms.io.Origins;
 import java.io.Serializable;
 import java.sql.SQLException;
 import java.util.List;
@@ -50,29 +51,49 @@ final class CountingWriter implements Serializable {
     return result;
   }
 
-  /** The dead letter of a version its history table refused. */
+  /** The dead letter of a version its history table refused: its origin, its table and key. */
   static FailedRecord historyDeadLetter(MirrorWriter.Rejected rejected) {
+    ChangeRecord record = rejected.record;
     return FailedRecord.of(
         HISTORY_STAGE,
-        "history table "
-            + SqlDialect.historyTable(rejected.record.table())
-            + ", key "
-            + rejected.record.key()
-            + ", position "
-            + rejected.record.position().encoded(),
-        ChangeRecordJson.render(rejected.record),
+        record.origin() == null ? "unknown" : record.origin(),
+        ChangeRecordJson.render(record),
         List.of());
   }
 
   /** The stage named in dead letters of versions a history table cannot hold. */
   static final String HISTORY_STAGE = "history";
 
-  /** The dead letter of a refused row, completing the handling of {@code covers}. */
+  /**
+   * What a dead letter of {@code rejected} says: where the refusal happened (table, key and, for
+   * history, position), then why.
+   */
+  static String reason(MirrorWriter.Rejected rejected, boolean history) {
+    ChangeRecord record = rejected.record;
+    String where =
+        history
+            ? "history table "
+                + SqlDialect.historyTable(record.table())
+                + ", key "
+                + record.key()
+                + ", position "
+                + record.position().encoded()
+            : "mirror table " + record.table() + ", key " + record.key();
+    return where + ": " + rejected.reason;
+  }
+
+  /**
+   * The dead letter of a refused row, completing the handling of {@code covers}: the origins of
+   * every change the row stands for (its own when none are given).
+   */
   static FailedRecord deadLetter(MirrorWriter.Rejected rejected, List<String> covers) {
+    ChangeRecord record = rejected.record;
+    List<String> origins =
+        !covers.isEmpty() ? covers : record.origin() == null ? List.of() : List.of(record.origin());
     return FailedRecord.of(
         ApplyToMirror.STAGE,
-        "mirror table " + rejected.record.table() + ", key " + rejected.record.key(),
-        ChangeRecordJson.render(rejected.record),
+        origins.isEmpty() ? "unknown" : Origins.list(origins),
+        ChangeRecordJson.render(record),
         covers);
   }
 

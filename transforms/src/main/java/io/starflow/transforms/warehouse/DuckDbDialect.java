@@ -147,6 +147,12 @@ final class DuckDbDialect extends SqlDialect {
    * key twice, so that error can only come from another transaction). The guarded upsert is
    * idempotent, so running the batch again is always safe.
    */
+  /** An embedded database has no connection to lose. */
+  @Override
+  boolean isConnectionFailure(SQLException e) {
+    return false;
+  }
+
   @Override
   boolean isRetryable(SQLException e) {
     String message = e.getMessage();

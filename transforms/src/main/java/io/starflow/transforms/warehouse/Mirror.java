@@ -17,6 +17,11 @@ public final class Mirror {
     return WriteMirrorBatches.create(warehouse);
   }
 
+  /** Applies truncates of source tables in {@code warehouse}; see {@link ApplyTruncations}. */
+  public static ApplyTruncations applyTruncations(Warehouse warehouse) {
+    return ApplyTruncations.create(warehouse);
+  }
+
   /**
    * Adds every version of every row to history tables in {@code warehouse}; see {@link
    * ApplyToHistory}.

@@ -4,6 +4,7 @@ import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.Identifiers;
+import io.starflow.schemas.Truncation;
 import io.starflow.transforms.compact.RecordOrder;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,9 +16,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.Lock;
 
 /**
  * Applies batches of change records to mirror tables: one table per source table, holding the
@@ -28,9 +29,16 @@ import java.util.concurrent.locks.Lock;
  * and a delete leaves a tombstone ({@code _deleted = true}, the row's last known values) so that a
  * late older change cannot bring it back. Applying the same batch twice changes nothing.
  *
- * <p>Tables are created when missing and gain columns when records bring new ones. Two writers must
- * never hold the same key in concurrent transactions (DuckDB fails the second commit): shard
- * batches by key, as {@link ApplyToMirror} does.
+ * <p>Tables are created when missing and gain columns when records bring new ones; column names are
+ * matched ignoring case, and a table is not created when the warehouse holds one whose name differs
+ * from it only in case ({@link io.starflow.schemas.WarehouseNames}). Two writers must never hold
+ * the same key in concurrent transactions (DuckDB fails the second commit): shard batches by key,
+ * as {@link ApplyToMirror} does.
+ *
+ * <p>Nothing a record holds stops a write: a value that does not fit its column, a table whose key
+ * or name does not fit the table the warehouse holds, or a row the warehouse refuses (a batch it
+ * refuses is split in halves until the refused rows are found) comes back as {@link Rejected}, and
+ * the rest of the batch is written. A lost connection is waited out ({@link WarehouseSession}).
  *
  * <p>Not thread-safe: one writer per thread, each with its own connection.
  */
@@ -38,7 +46,7 @@ public final class MirrorWriter implements AutoCloseable {
 
   private final Warehouse warehouse;
   private final SqlDialect dialect;
-  private final Connection connection;
+  private final WarehouseSession session;
   private final Map<String, Layout> layouts = new HashMap<>();
 
   /** Tables whose history table this writer has made sure of. */
@@ -64,7 +72,7 @@ public final class MirrorWriter implements AutoCloseable {
     }
   }
 
-  /** A record a warehouse column cannot hold, and why. */
+  /** A record the warehouse cannot take, and why. */
   public static final class Rejected {
     public final ChangeRecord record;
     public final String reason;
@@ -75,28 +83,166 @@ public final class MirrorWriter implements AutoCloseable {
     }
   }
 
+  /** What one history write did. */
+  public static final class HistoryResult {
+    /** Versions added; versions already in the history add none. */
+    public final long added;
+
+    /** Versions a history table cannot take, each with its reason. */
+    public final List<Rejected> rejected;
+
+    HistoryResult(long added, List<Rejected> rejected) {
+      this.added = added;
+      this.rejected = rejected;
+    }
+  }
+
   private static final class Layout {
     final List<String> keys;
     final List<TableColumn> columns;
+
+    /** The table's columns by their lowercase names: names are matched ignoring case. */
     final Map<String, TableColumn> byName = new HashMap<>();
 
     Layout(List<String> keys, List<TableColumn> columns) {
       this.keys = keys;
       this.columns = columns;
-      columns.forEach(c -> byName.put(c.name(), c));
+      columns.forEach(c -> byName.put(lower(c.name()), c));
+    }
+
+    boolean has(String column) {
+      return byName.containsKey(lower(column));
     }
   }
 
-  private MirrorWriter(Warehouse warehouse, Connection connection) {
+  /** A record staged as a row of its table, with the columns it left unavailable. */
+  private static final class Staged {
+    final ChangeRecord record;
+    final Object[] row;
+    final Set<String> unavailable;
+
+    Staged(ChangeRecord record, Object[] row, Set<String> unavailable) {
+      this.record = record;
+      this.row = row;
+      this.unavailable = unavailable;
+    }
+  }
+
+  /**
+   * A table whose records cannot be written at all (its key or its name does not fit the table the
+   * warehouse holds): every record of it is rejected with the reason.
+   */
+  static final class UnwritableTableException extends Exception {
+    UnwritableTableException(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+
+  private MirrorWriter(Warehouse warehouse, WarehouseSession session) {
     this.warehouse = warehouse;
     this.dialect = warehouse.dialect();
-    this.connection = connection;
+    this.session = session;
+    // Stages are temporary tables of the connection: gone with it.
+    session.onReconnect(stages::clear);
   }
 
   public static MirrorWriter open(Warehouse warehouse) throws SQLException {
-    Connection connection = warehouse.connect();
-    connection.setAutoCommit(false);
-    return new MirrorWriter(warehouse, connection);
+    WarehouseSession session = WarehouseSession.open(warehouse);
+    try {
+      session.executeDdl(warehouse.dialect().createTruncationsTable());
+    } catch (SQLException | RuntimeException e) {
+      session.close();
+      throw e;
+    }
+    return new MirrorWriter(warehouse, session);
+  }
+
+  /**
+   * Applies a truncate: rows of the table older than its position become tombstones at it (only
+   * their key kept), every key of the history with a version before it gets a deletion there, and
+   * the truncation is kept so that older versions that arrive later are treated the same. Writes of
+   * the table wait while it is applied. Applying it again changes nothing.
+   */
+  public void truncate(Truncation truncation) throws SQLException {
+    String table = truncation.table();
+    String position = truncation.position().encoded();
+    java.time.OffsetDateTime time = truncation.eventTime().atOffset(java.time.ZoneOffset.UTC);
+    session.inTransaction(
+        WarehouseLocks.forDdl(warehouse),
+        c -> {
+          dialect.lockForDdl(c);
+          try (PreparedStatement insert = c.prepareStatement(dialect.insertTruncation())) {
+            insert.setString(1, table);
+            insert.setString(2, position);
+            insert.setObject(3, time);
+            insert.executeUpdate();
+          }
+          if (!table.equals(tableIgnoringCase(c, table))) {
+            return 0L; // nothing of it written yet: later writes honour the truncation
+          }
+          Layout layout = withoutMetadata(readLayout(c, table));
+          String historyTable = table + SqlDialect.HISTORY_SUFFIX;
+          boolean history =
+              Identifiers.isValid(historyTable) && readLayout(c, historyTable) != null;
+          for (String locked : history ? List.of(table, historyTable) : List.of(table)) {
+            String lock = dialect.lockForTruncation(locked);
+            if (lock != null) {
+              execute(c, lock);
+            }
+          }
+          long rows;
+          try (PreparedStatement update =
+              c.prepareStatement(dialect.truncateRows(table, layout.keys, layout.columns, false))) {
+            bindTruncation(update, position, time);
+            rows = update.executeUpdate();
+          }
+          if (history) {
+            try (PreparedStatement insert =
+                c.prepareStatement(dialect.truncateHistory(table, layout.keys))) {
+              bindTruncation(insert, position, time);
+              insert.executeUpdate();
+            }
+            execute(c, dialect.recomputeHistoryIntervals(table, null, layout.keys));
+          }
+          return rows;
+        },
+        c -> {});
+    layouts.remove(table);
+  }
+
+  private static void bindTruncation(
+      PreparedStatement statement, String position, java.time.OffsetDateTime time)
+      throws SQLException {
+    statement.setString(1, position);
+    statement.setObject(2, time);
+    statement.setString(3, position);
+  }
+
+  /**
+   * Makes staged rows that a truncation of their table came after tombstones at its position, as
+   * the truncation made the rows the table already held.
+   */
+  private void honourTruncation(Connection c, String table, String stage, Layout layout)
+      throws SQLException {
+    String position;
+    Object time;
+    try (PreparedStatement latest = c.prepareStatement(dialect.latestTruncation())) {
+      latest.setString(1, table);
+      try (ResultSet rs = latest.executeQuery()) {
+        if (!rs.next()) {
+          return;
+        }
+        position = rs.getString(1);
+        time = rs.getObject(2);
+      }
+    }
+    try (PreparedStatement update =
+        c.prepareStatement(dialect.truncateRows(stage, layout.keys, layout.columns, true))) {
+      update.setString(1, position);
+      update.setObject(2, time);
+      update.setString(3, position);
+      update.executeUpdate();
+    }
   }
 
   /**
@@ -114,26 +260,134 @@ public final class MirrorWriter implements AutoCloseable {
     long changed = 0;
     List<Rejected> rejected = new ArrayList<>();
     for (Map.Entry<String, Map<String, ChangeRecord>> entry : byTable.entrySet()) {
+      String table = entry.getKey();
       List<ChangeRecord> records = new ArrayList<>(entry.getValue().values());
-      Layout layout = ensureTable(entry.getKey(), records, false);
-      List<Object[]> rows = new ArrayList<>(records.size());
-      Set<String> unavailable = new LinkedHashSet<>();
-      for (ChangeRecord record : records) {
-        try {
-          rows.add(stageRow(layout, record, unavailable));
-        } catch (Coercion.DoesNotFitException e) {
-          rejected.add(new Rejected(record, e.getMessage()));
-        }
+      List<Staged> staged = stage(table, records, false, rejected);
+      if (staged == null) {
+        continue;
       }
-      if (!rows.isEmpty()) {
-        applied += rows.size();
-        String table = entry.getKey();
-        changed +=
-            applyWithRetries(
-                table, layout, rows, stage -> upsertMirror(table, layout, stage, unavailable));
-      }
+      Layout layout = layouts.get(table);
+      long[] appliedHere = {0};
+      changed +=
+          applyOrBisect(
+              table,
+              staged,
+              rejected,
+              part -> {
+                Set<String> unavailable = new LinkedHashSet<>();
+                part.forEach(r -> unavailable.addAll(r.unavailable));
+                long done =
+                    applyWithRetries(
+                        table,
+                        layout,
+                        part,
+                        (c, stage) -> upsertMirror(c, table, layout, stage, unavailable));
+                appliedHere[0] += part.size();
+                return done;
+              });
+      applied += appliedHere[0];
     }
     return new Result(applied, changed, rejected);
+  }
+
+  /**
+   * Adds {@code versions} to the history tables ({@code <table>_history}), one transaction per
+   * table: every distinct version (by key and position) once, deletions as rows that close the
+   * version before them, and the validity intervals of the keys touched recomputed from the order
+   * of their versions. Returns the versions added; versions already there add nothing.
+   */
+  public HistoryResult writeHistory(List<ChangeRecord> versions) throws SQLException {
+    Map<String, Map<String, ChangeRecord>> byTable = new LinkedHashMap<>();
+    for (ChangeRecord version : versions) {
+      byTable
+          .computeIfAbsent(version.table(), t -> new LinkedHashMap<>())
+          .merge(
+              version.key() + '\u0000' + version.position().encoded(), version, RecordOrder::newer);
+    }
+    long added = 0;
+    List<Rejected> rejected = new ArrayList<>();
+    for (Map.Entry<String, Map<String, ChangeRecord>> entry : byTable.entrySet()) {
+      String table = entry.getKey();
+      List<Staged> staged =
+          stage(table, new ArrayList<>(entry.getValue().values()), true, rejected);
+      if (staged == null) {
+        continue;
+      }
+      Layout layout = layouts.get(table);
+      added +=
+          applyOrBisect(
+              table,
+              staged,
+              rejected,
+              part ->
+                  applyWithRetries(
+                      table, layout, part, (c, stage) -> appendHistory(c, table, layout, stage)));
+    }
+    return new HistoryResult(added, rejected);
+  }
+
+  /**
+   * The records of one table as rows of it, after making sure of the table; records whose values do
+   * not fit it are rejected. Null when no record of the table can be written.
+   */
+  private List<Staged> stage(
+      String table, List<ChangeRecord> records, boolean history, List<Rejected> rejected)
+      throws SQLException {
+    Layout layout;
+    try {
+      layout = ensureTable(table, records, history);
+    } catch (UnwritableTableException e) {
+      records.forEach(r -> rejected.add(new Rejected(r, e.getMessage())));
+      return null;
+    }
+    List<Staged> staged = new ArrayList<>(records.size());
+    for (ChangeRecord record : records) {
+      Set<String> unavailable = new LinkedHashSet<>();
+      try {
+        staged.add(new Staged(record, stageRow(layout, record, unavailable), unavailable));
+      } catch (Coercion.DoesNotFitException e) {
+        rejected.add(new Rejected(record, e.getMessage()));
+      }
+    }
+    return staged;
+  }
+
+  /** What one transaction writes of a part of a table's rows. */
+  private interface PartWrite {
+    long write(List<Staged> part) throws SQLException;
+  }
+
+  /**
+   * Writes {@code rows} in one transaction; when the warehouse refuses it (for a reason other than
+   * a lost connection, which the session waits out), writes each half on its own, down to single
+   * rows, so that only the rows the warehouse refuses are rejected. Returns what the writes count.
+   */
+  private long applyOrBisect(
+      String table, List<Staged> rows, List<Rejected> rejected, PartWrite write)
+      throws SQLException {
+    if (rows.isEmpty()) {
+      return 0;
+    }
+    try {
+      return write.write(rows);
+    } catch (SQLException e) {
+      if (session.isConnectionFailure(e)) {
+        throw e; // the warehouse stayed out of reach longer than it may: the run fails
+      }
+      if (rows.size() == 1) {
+        rejected.add(
+            new Rejected(
+                rows.get(0).record,
+                "the warehouse refused the row of table "
+                    + table
+                    + ": "
+                    + warehouse.masked(e.getMessage())));
+        return 0;
+      }
+      int half = rows.size() / 2;
+      return applyOrBisect(table, new ArrayList<>(rows.subList(0, half)), rejected, write)
+          + applyOrBisect(table, new ArrayList<>(rows.subList(half, rows.size())), rejected, write);
+    }
   }
 
   private Object[] stageRow(Layout layout, ChangeRecord record, Set<String> unavailable)
@@ -145,7 +399,10 @@ public final class MirrorWriter implements AutoCloseable {
       TableColumn target = layout.columns.get(i);
       Column column = record.column(target.name());
       if (column == null) {
-        continue;
+        column = record.columnIgnoringCase(target.name());
+        if (column == null) {
+          continue;
+        }
       }
       if (column.isUnavailable()) {
         if (record.op() == ChangeRecord.Op.UPSERT) {
@@ -167,40 +424,39 @@ public final class MirrorWriter implements AutoCloseable {
 
   /** Statements run on a batch once its rows are staged, in the batch's transaction. */
   private interface StagedWork {
-    long run(String stage) throws SQLException;
+    long run(Connection connection, String stage) throws SQLException;
   }
 
   /** Stages {@code rows}, runs {@code work} and commits; again if the failure was transient. */
-  private long applyWithRetries(String table, Layout layout, List<Object[]> rows, StagedWork work)
+  private long applyWithRetries(String table, Layout layout, List<Staged> rows, StagedWork work)
       throws SQLException {
-    return WarehouseRetries.inTransaction(
-        connection,
-        dialect,
+    return session.inTransaction(
         WarehouseLocks.forWrites(warehouse),
-        () -> {
-          String stage = stageFor(table, layout);
-          try (SqlDialect.StageWriter writer =
-              dialect.openStage(connection, stage, stageColumns(layout))) {
-            for (Object[] row : rows) {
-              writer.append(row);
+        c -> {
+          String stage = stageFor(c, table, layout);
+          try (SqlDialect.StageWriter writer = dialect.openStage(c, stage, stageColumns(layout))) {
+            for (Staged row : rows) {
+              writer.append(row.row);
             }
           }
-          return work.run(stage);
+          return work.run(c, stage);
         },
-        () -> clearStage(table));
+        c -> clearStage(c, table));
   }
 
   /** The guarded upsert of staged rows into the mirror table. */
-  private long upsertMirror(String table, Layout layout, String stage, Set<String> unavailable)
+  private long upsertMirror(
+      Connection c, String table, Layout layout, String stage, Set<String> unavailable)
       throws SQLException {
     for (String column : unavailable) {
       try (PreparedStatement fill =
-          connection.prepareStatement(dialect.fillUnavailable(table, stage, layout.keys, column))) {
+          c.prepareStatement(dialect.fillUnavailable(table, stage, layout.keys, column))) {
         fill.setString(1, "," + column + ",");
         fill.executeUpdate();
       }
     }
-    try (Statement merge = connection.createStatement()) {
+    honourTruncation(c, table, stage, layout);
+    try (Statement merge = c.createStatement()) {
       return merge.executeUpdate(dialect.mergeFromStage(table, stage, layout.keys, layout.columns));
     }
   }
@@ -209,20 +465,26 @@ public final class MirrorWriter implements AutoCloseable {
    * Adds staged versions to the history and rebuilds the history of their keys: values of columns a
    * version left out, then validity intervals.
    */
-  private long appendHistory(String table, Layout layout, String stage) throws SQLException {
+  private long appendHistory(Connection c, String table, Layout layout, String stage)
+      throws SQLException {
     long added;
-    try (Statement insert = connection.createStatement()) {
+    try (Statement insert = c.createStatement()) {
       added =
           insert.executeUpdate(
               dialect.insertHistoryFromStage(table, stage, layout.keys, layout.columns));
     }
+    try (PreparedStatement truncations =
+        c.prepareStatement(dialect.truncationsOfStagedVersions(table, stage, layout.keys))) {
+      truncations.setString(1, table);
+      truncations.executeUpdate();
+    }
     Set<String> unavailable = new LinkedHashSet<>();
-    try (Statement query = connection.createStatement();
+    try (Statement query = c.createStatement();
         ResultSet rs =
             query.executeQuery(dialect.unavailableInHistory(table, stage, layout.keys))) {
       while (rs.next()) {
         for (String name : rs.getString(1).split(",")) {
-          if (!name.isEmpty() && layout.byName.containsKey(name)) {
+          if (!name.isEmpty() && layout.has(name)) {
             unavailable.add(name);
           }
         }
@@ -230,77 +492,26 @@ public final class MirrorWriter implements AutoCloseable {
     }
     for (String column : unavailable) {
       try (PreparedStatement fill =
-          connection.prepareStatement(
-              dialect.fillHistoryUnavailable(table, stage, layout.keys, column))) {
+          c.prepareStatement(dialect.fillHistoryUnavailable(table, stage, layout.keys, column))) {
         fill.setString(1, "," + column + ",");
         fill.setString(2, "," + column + ",");
         fill.executeUpdate();
       }
     }
-    try (Statement recompute = connection.createStatement()) {
+    try (Statement recompute = c.createStatement()) {
       recompute.executeUpdate(dialect.recomputeHistoryIntervals(table, stage, layout.keys));
     }
     return added;
   }
 
-  /**
-   * Adds {@code versions} to the history tables ({@code <table>_history}), one transaction per
-   * table: every distinct version (by key and position) once, deletions as rows that close the
-   * version before them, and the validity intervals of the keys touched recomputed from the order
-   * of their versions. Returns the versions added; versions already there add nothing.
-   */
-  public HistoryResult writeHistory(List<ChangeRecord> versions) throws SQLException {
-    Map<String, Map<String, ChangeRecord>> byTable = new LinkedHashMap<>();
-    for (ChangeRecord version : versions) {
-      byTable
-          .computeIfAbsent(version.table(), t -> new LinkedHashMap<>())
-          .merge(
-              version.key() + '\u0000' + version.position().encoded(), version, RecordOrder::newer);
-    }
-    long added = 0;
-    List<Rejected> rejected = new ArrayList<>();
-    for (Map.Entry<String, Map<String, ChangeRecord>> entry : byTable.entrySet()) {
-      List<ChangeRecord> records = new ArrayList<>(entry.getValue().values());
-      Layout layout = ensureTable(entry.getKey(), records, true);
-      List<Object[]> rows = new ArrayList<>(records.size());
-      for (ChangeRecord record : records) {
-        try {
-          rows.add(stageRow(layout, record, new LinkedHashSet<>()));
-        } catch (Coercion.DoesNotFitException e) {
-          rejected.add(new Rejected(record, e.getMessage()));
-        }
-      }
-      if (!rows.isEmpty()) {
-        String table = entry.getKey();
-        added +=
-            applyWithRetries(table, layout, rows, stage -> appendHistory(table, layout, stage));
-      }
-    }
-    return new HistoryResult(added, rejected);
-  }
-
-  /** What one history write did. */
-  public static final class HistoryResult {
-    /** Versions added; versions already in the history add none. */
-    public final long added;
-
-    /** Versions a history column cannot hold, each with its reason. */
-    public final List<Rejected> rejected;
-
-    HistoryResult(long added, List<Rejected> rejected) {
-      this.added = added;
-      this.rejected = rejected;
-    }
-  }
-
-  private void clearStage(String table) throws SQLException {
+  private void clearStage(Connection c, String table) throws SQLException {
     String stage = stages.get(table);
     String clear = stage == null ? null : dialect.clearStage(stage);
     if (clear != null) {
-      try (Statement statement = connection.createStatement()) {
+      try (Statement statement = c.createStatement()) {
         statement.execute(clear);
       }
-      connection.commit();
+      c.commit();
     }
   }
 
@@ -311,14 +522,14 @@ public final class MirrorWriter implements AutoCloseable {
     return columns;
   }
 
-  private String stageFor(String table, Layout layout) throws SQLException {
+  private String stageFor(Connection c, String table, Layout layout) throws SQLException {
     String stage = stages.get(table);
     if (stage == null) {
       stage = "starflow_stage_" + stages.size();
-      try (Statement statement = connection.createStatement()) {
+      try (Statement statement = c.createStatement()) {
         statement.execute(dialect.createStage(stage, stageColumns(layout)));
       }
-      connection.commit();
+      c.commit();
       stages.put(table, stage);
     }
     return stage;
@@ -330,66 +541,75 @@ public final class MirrorWriter implements AutoCloseable {
    * table's columns once it exists.
    */
   private Layout ensureTable(String table, List<ChangeRecord> records, boolean history)
-      throws SQLException {
+      throws SQLException, UnwritableTableException {
     List<String> keys = records.get(0).keyColumns();
-    Map<String, ColumnType> needed = new LinkedHashMap<>();
+    Map<String, Column> needed = new LinkedHashMap<>();
     for (ChangeRecord record : records) {
       for (Column column : record.columns()) {
-        ColumnType known = needed.get(column.name());
-        if (known == null) {
-          needed.put(column.name(), column.type());
-        }
+        needed.putIfAbsent(lower(column.name()), column);
       }
     }
-    Layout layout = layouts.get(table);
-    if (layout != null
-        && layout.byName.keySet().containsAll(needed.keySet())
+    Layout known = layouts.get(table);
+    if (known != null
+        && known.byName.keySet().containsAll(needed.keySet())
         && (!history || historyEnsured.contains(table))) {
-      return layout;
+      return known;
     }
-    Lock ddl = WarehouseLocks.forDdl(warehouse);
-    ddl.lock();
-    try {
-      dialect.lockForDdl(connection);
-      layout = readLayout(table);
-      if (layout == null) {
-        List<TableColumn> columns = new ArrayList<>();
-        needed.forEach((name, type) -> columns.add(TableColumn.of(name, orText(type))));
-        execute(dialect.createMirrorTable(table, keys, columns));
-      } else {
-        for (Map.Entry<String, ColumnType> column : needed.entrySet()) {
-          if (!layout.byName.containsKey(column.getKey())) {
-            execute(
-                dialect.addColumn(
-                    table, TableColumn.of(column.getKey(), orText(column.getValue()))));
-          }
-        }
-      }
-      connection.commit();
-      layout = readLayout(table);
-      boolean historyExists =
-          io.starflow.schemas.Identifiers.isValid(table + SqlDialect.HISTORY_SUFFIX)
-              && readLayout(SqlDialect.historyTable(table)) != null;
-      if (layout != null && (history || historyExists)) {
-        Layout source = withoutMetadata(layout);
-        execute(dialect.createHistoryTable(table, source.keys, source.columns));
-        for (TableColumn column : source.columns) {
-          execute(dialect.addColumn(SqlDialect.historyTable(table), column));
-        }
-        historyEnsured.add(table);
-      }
-      connection.commit();
-    } catch (SQLException e) {
-      connection.rollback();
-      throw e;
-    } finally {
-      ddl.unlock();
+    String[] problem = {null};
+    Layout layout =
+        session.inTransaction(
+            WarehouseLocks.forDdl(warehouse),
+            c -> {
+              dialect.lockForDdl(c);
+              String existing = tableIgnoringCase(c, table);
+              if (existing != null && !existing.equals(table)) {
+                problem[0] =
+                    "table '"
+                        + table
+                        + "' differs only in case from the warehouse's table '"
+                        + existing
+                        + "': warehouse names ignore case, so its records cannot land there;"
+                        + " mirror them into another table (--table)";
+                return null;
+              }
+              Layout found = existing == null ? null : readLayout(c, table);
+              if (found == null) {
+                List<TableColumn> columns = new ArrayList<>();
+                needed
+                    .values()
+                    .forEach(col -> columns.add(TableColumn.of(col.name(), orText(col))));
+                execute(c, dialect.createMirrorTable(table, keys, columns));
+              } else {
+                for (Column column : needed.values()) {
+                  if (!found.has(column.name())) {
+                    execute(
+                        c, dialect.addColumn(table, TableColumn.of(column.name(), orText(column))));
+                  }
+                }
+              }
+              found = readLayout(c, table);
+              String historyTable = table + SqlDialect.HISTORY_SUFFIX;
+              boolean historyExists =
+                  Identifiers.isValid(historyTable) && readLayout(c, historyTable) != null;
+              if (found != null && (history || historyExists)) {
+                Layout source = withoutMetadata(found);
+                execute(c, dialect.createHistoryTable(table, source.keys, source.columns));
+                for (TableColumn column : source.columns) {
+                  execute(c, dialect.addColumn(SqlDialect.historyTable(table), column));
+                }
+                historyEnsured.add(table);
+              }
+              return found;
+            },
+            c -> {});
+    if (problem[0] != null) {
+      throw new UnwritableTableException(problem[0]);
     }
     if (layout == null) {
       throw new SQLException("mirror table '" + table + "' is missing after creating it");
     }
-    if (!layout.keys.equals(keys)) {
-      throw new IllegalStateException(
+    if (!sameNames(layout.keys, keys)) {
+      throw new UnwritableTableException(
           "mirror table '"
               + table
               + "' has primary key "
@@ -398,8 +618,8 @@ public final class MirrorWriter implements AutoCloseable {
               + keys
               + ": drop the table or configure the same key");
     }
-    if (!Identifiers.MIRROR_METADATA.stream().allMatch(layout.byName::containsKey)) {
-      throw new IllegalStateException(
+    if (!Identifiers.MIRROR_METADATA.stream().allMatch(layout::has)) {
+      throw new UnwritableTableException(
           "table '"
               + table
               + "' exists but is not a mirror table: it lacks "
@@ -408,16 +628,31 @@ public final class MirrorWriter implements AutoCloseable {
     // The stage follows the table's columns: recreate it on the next write.
     String stage = stages.remove(table);
     if (stage != null) {
-      execute("DROP TABLE IF EXISTS " + dialect.quote(stage));
-      connection.commit();
+      session.inTransaction(c -> execute(c, "DROP TABLE IF EXISTS " + dialect.quote(stage)));
     }
     Layout sourceColumns = withoutMetadata(layout);
     layouts.put(table, sourceColumns);
     return sourceColumns;
   }
 
-  private static ColumnType orText(ColumnType type) {
-    return type == null ? ColumnType.STRING : type;
+  private static boolean sameNames(List<String> a, List<String> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!a.get(i).equalsIgnoreCase(b.get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String lower(String name) {
+    return name.toLowerCase(Locale.ROOT);
+  }
+
+  private static ColumnType orText(Column column) {
+    return column.type() == null ? ColumnType.STRING : column.type();
   }
 
   private static Layout withoutMetadata(Layout layout) {
@@ -430,9 +665,26 @@ public final class MirrorWriter implements AutoCloseable {
     return new Layout(layout.keys, columns);
   }
 
-  private Layout readLayout(String table) throws SQLException {
+  /** The name the warehouse holds a table under, matched ignoring case; null when none. */
+  private String tableIgnoringCase(Connection c, String table) throws SQLException {
+    try (PreparedStatement statement = c.prepareStatement(dialect.findTableIgnoringCase())) {
+      statement.setString(1, table);
+      try (ResultSet rs = statement.executeQuery()) {
+        String found = null;
+        while (rs.next()) {
+          String name = rs.getString(1);
+          if (found == null || name.equals(table)) {
+            found = name;
+          }
+        }
+        return found;
+      }
+    }
+  }
+
+  private Layout readLayout(Connection c, String table) throws SQLException {
     List<TableColumn> columns = new ArrayList<>();
-    try (PreparedStatement statement = connection.prepareStatement(dialect.readColumns())) {
+    try (PreparedStatement statement = c.prepareStatement(dialect.readColumns())) {
       statement.setString(1, table);
       try (ResultSet rs = statement.executeQuery()) {
         while (rs.next()) {
@@ -448,7 +700,7 @@ public final class MirrorWriter implements AutoCloseable {
       return null;
     }
     List<String> keys = new ArrayList<>();
-    try (PreparedStatement statement = connection.prepareStatement(dialect.readPrimaryKey())) {
+    try (PreparedStatement statement = c.prepareStatement(dialect.readPrimaryKey())) {
       statement.setString(1, table);
       try (ResultSet rs = statement.executeQuery()) {
         while (rs.next()) {
@@ -463,14 +715,15 @@ public final class MirrorWriter implements AutoCloseable {
     return value == null ? null : ((Number) value).intValue();
   }
 
-  private void execute(String sql) throws SQLException {
-    try (Statement statement = connection.createStatement()) {
+  private static long execute(Connection c, String sql) throws SQLException {
+    try (Statement statement = c.createStatement()) {
       statement.execute(sql);
     }
+    return 0;
   }
 
   @Override
   public void close() throws SQLException {
-    connection.close();
+    session.close();
   }
 }

@@ -128,6 +128,29 @@ final class PostgresDialect extends SqlDialect {
     }
   }
 
+  /**
+   * Class 08 (connection exception: refused, broken, closed) and the server's own shutdowns (57P01
+   * admin shutdown, as when a backend is terminated; 57P02 crash; 57P03 cannot connect now).
+   */
+  @Override
+  boolean isConnectionFailure(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException) {
+        String state = ((SQLException) t).getSQLState();
+        if (state != null && (state.startsWith("08") || state.startsWith("57P0"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Writes take ROW EXCLUSIVE, which this mode waits for and keeps out until the commit. */
+  @Override
+  String lockForTruncation(String table) {
+    return "LOCK TABLE " + quote(table) + " IN SHARE ROW EXCLUSIVE MODE";
+  }
+
   @Override
   boolean isRetryable(SQLException e) {
     return e.getSQLState() != null && RETRYABLE_STATES.contains(e.getSQLState());

@@ -2,7 +2,6 @@ package io.starflow.transforms.warehouse;
 
 import io.starflow.schemas.model.WarehouseModel;
 import io.starflow.transforms.StarflowMetrics;
-import java.sql.Connection;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -102,8 +101,8 @@ public final class RefreshStar extends PTransform<PCollection<?>, PCollection<KV
     @ProcessElement
     public void process(@Element Long writes, OutputReceiver<KV<String, Long>> out)
         throws Exception {
-      try (Connection connection = warehouse.connect()) {
-        Map<String, Long> result = new StarRefresh(warehouse, model).refresh(connection);
+      try (WarehouseSession session = WarehouseSession.open(warehouse)) {
+        Map<String, Long> result = new StarRefresh(warehouse, model).refresh(session);
         refreshes.inc();
         for (Map.Entry<String, Long> table : result.entrySet()) {
           changed.inc(table.getValue());

@@ -29,7 +29,7 @@ public abstract class SqlDialect extends DdlDialect {
     }
     throw new IllegalArgumentException(
         "unsupported warehouse URL '"
-            + url.replaceAll("(?i)password=[^&;]*", "password=***")
+            + Warehouse.display(url)
             + "': use jdbc:duckdb:FILE or jdbc:postgresql://HOST:PORT/DB?user=USER");
   }
 
@@ -59,6 +59,9 @@ public abstract class SqlDialect extends DdlDialect {
 
   /** Takes the lock that serializes DDL across writers, for the current transaction. */
   abstract void lockForDdl(Connection connection) throws SQLException;
+
+  /** Whether {@code e} says the connection was lost or could not be made. */
+  abstract boolean isConnectionFailure(SQLException e);
 
   /** Whether a failed transaction may simply be run again (serialization failure, deadlock). */
   abstract boolean isRetryable(SQLException e);
@@ -94,6 +97,12 @@ public abstract class SqlDialect extends DdlDialect {
         + " FROM information_schema.columns"
         + " WHERE table_schema = current_schema() AND table_name = ?"
         + " ORDER BY ordinal_position";
+  }
+
+  /** The tables of the current schema whose name equals the bound one ignoring case. */
+  String findTableIgnoringCase() {
+    return "SELECT table_name FROM information_schema.tables"
+        + " WHERE table_schema = current_schema() AND lower(table_name) = lower(?)";
   }
 
   String readPrimaryKey() {
@@ -284,10 +293,11 @@ public abstract class SqlDialect extends DdlDialect {
 
   /**
    * Recomputes {@code valid_to} and {@code is_current} of the keys in the stage from the order of
-   * their versions: a version is valid until the next one (a deletion included) and current when it
-   * is the last and not a deletion. A back-dated version splits the interval it falls in.
+   * their versions (of every key when {@code stage} is null): a version is valid until the next one
+   * (a deletion included) and current when it is the last and not a deletion. A back-dated version
+   * splits the interval it falls in.
    */
-  String recomputeHistoryIntervals(String table, String stage, List<String> keys) {
+  String recomputeHistoryIntervals(String table, @Nullable String stage, List<String> keys) {
     String history = quote(historyTable(table));
     String partition = quoted(keys);
     String window =
@@ -319,7 +329,7 @@ public abstract class SqlDialect extends DdlDialect {
         + ") AS current FROM "
         + history
         + " AS t WHERE "
-        + touched("t", stage, keys)
+        + (stage == null ? "true" : touched("t", stage, keys))
         + ") w WHERE "
         + keysMatch
         + " AND h."
@@ -331,6 +341,163 @@ public abstract class SqlDialect extends DdlDialect {
         + " IS DISTINCT FROM w.next_from OR h."
         + quote(IS_CURRENT)
         + " IS DISTINCT FROM w.current)";
+  }
+
+  /** Where truncations of source tables are kept, so that later writes can honour them. */
+  static final String TRUNCATIONS_TABLE = "starflow_truncations";
+
+  String createTruncationsTable() {
+    return "CREATE TABLE IF NOT EXISTS "
+        + quote(TRUNCATIONS_TABLE)
+        + " (table_name "
+        + textType()
+        + " NOT NULL, "
+        + quote(Identifiers.POSITION)
+        + " "
+        + positionType()
+        + " NOT NULL, "
+        + quote(Identifiers.EVENT_TIME)
+        + " "
+        + sqlType(ColumnType.TIMESTAMPTZ)
+        + " NOT NULL, PRIMARY KEY (table_name, "
+        + quote(Identifiers.POSITION)
+        + "))";
+  }
+
+  /** Binds table, position, event time. */
+  String insertTruncation() {
+    return "INSERT INTO "
+        + quote(TRUNCATIONS_TABLE)
+        + " (table_name, "
+        + quote(Identifiers.POSITION)
+        + ", "
+        + quote(Identifiers.EVENT_TIME)
+        + ") VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+  }
+
+  /** The latest truncation of the bound table: position and event time. */
+  String latestTruncation() {
+    return "SELECT "
+        + quote(Identifiers.POSITION)
+        + ", "
+        + quote(Identifiers.EVENT_TIME)
+        + " FROM "
+        + quote(TRUNCATIONS_TABLE)
+        + " WHERE table_name = ? ORDER BY "
+        + quote(Identifiers.POSITION)
+        + " DESC LIMIT 1";
+  }
+
+  /** Takes the lock that keeps writes of {@code table} out while it is truncated; null if none. */
+  @Nullable
+  String lockForTruncation(String table) {
+    return null;
+  }
+
+  /**
+   * Makes every row of {@code table} (a mirror table or a stage) older than the bound position a
+   * tombstone at that position: binds position, event time, position. Only the key is kept, so the
+   * tombstone is the same whatever version it replaced.
+   */
+  String truncateRows(String table, List<String> keys, List<TableColumn> columns, boolean stage) {
+    List<String> assignments = new ArrayList<>();
+    for (TableColumn column : columns) {
+      if (!keys.contains(column.name())) {
+        assignments.add(quote(column.name()) + " = NULL");
+      }
+    }
+    assignments.add(quote(Identifiers.DELETED) + " = true");
+    assignments.add(quote(Identifiers.OP) + " = 't'");
+    assignments.add(quote(Identifiers.POSITION) + " = ?");
+    assignments.add(quote(Identifiers.EVENT_TIME) + " = ?");
+    if (stage) {
+      assignments.add(quote(UNAVAILABLE) + " = NULL");
+    }
+    return "UPDATE "
+        + quote(table)
+        + " SET "
+        + String.join(", ", assignments)
+        + " WHERE "
+        + quote(Identifiers.POSITION)
+        + " < ?";
+  }
+
+  /**
+   * Adds a deletion at the bound truncation (position, event time) for every key of the history
+   * with a version before it (binds position, event time, position).
+   */
+  String truncateHistory(String table, List<String> keys) {
+    return "INSERT INTO "
+        + quote(historyTable(table))
+        + " ("
+        + truncationColumns(keys)
+        + ") SELECT DISTINCT "
+        + quoted(keys)
+        + ", ?, true, 't', ?, "
+        + nulls()
+        + " FROM "
+        + quote(historyTable(table))
+        + " WHERE "
+        + quote(Identifiers.POSITION)
+        + " < ?"
+        + onHistoryConflict(keys);
+  }
+
+  /**
+   * Adds a deletion at every truncation of the table (bound) that comes after a staged version of a
+   * key: the history of a key truncated before its older versions arrived.
+   */
+  String truncationsOfStagedVersions(String table, String stage, List<String> keys) {
+    return "INSERT INTO "
+        + quote(historyTable(table))
+        + " ("
+        + truncationColumns(keys)
+        + ") SELECT DISTINCT "
+        + keys.stream().map(k -> "s." + quote(k)).collect(Collectors.joining(", "))
+        + ", t."
+        + quote(Identifiers.POSITION)
+        + ", true, 't', t."
+        + quote(Identifiers.EVENT_TIME)
+        + ", "
+        + nulls()
+        + " FROM "
+        + quote(stage)
+        + " s JOIN "
+        + quote(TRUNCATIONS_TABLE)
+        + " t ON t.table_name = ? AND s."
+        + quote(Identifiers.POSITION)
+        + " < t."
+        + quote(Identifiers.POSITION)
+        + onHistoryConflict(keys);
+  }
+
+  /** valid_to, is_current and _unavailable of a deletion, typed (a bare NULL is text to some). */
+  private String nulls() {
+    return "CAST(NULL AS "
+        + sqlType(ColumnType.TIMESTAMPTZ)
+        + "), false, CAST(NULL AS "
+        + textType()
+        + ")";
+  }
+
+  private String truncationColumns(List<String> keys) {
+    return quoted(keys)
+        + ", "
+        + quoted(
+            List.of(
+                Identifiers.POSITION,
+                Identifiers.DELETED,
+                Identifiers.OP,
+                VALID_FROM,
+                VALID_TO,
+                IS_CURRENT,
+                UNAVAILABLE));
+  }
+
+  private String onHistoryConflict(List<String> keys) {
+    List<String> primaryKey = new ArrayList<>(keys);
+    primaryKey.add(Identifiers.POSITION);
+    return " ON CONFLICT (" + quoted(primaryKey) + ") DO NOTHING";
   }
 
   public String insertDeadLetterSql() {

@@ -66,31 +66,33 @@ public final class StarRefresh {
 
   /**
    * Brings every dimension and fact of the model up to date with the history tables, in one
-   * transaction (run again if the warehouse reports a transient conflict). Returns the rows changed
-   * per table.
+   * transaction on a session of its own (see {@link #refresh(WarehouseSession)}).
    */
-  public Map<String, Long> refresh(Connection connection) throws SQLException {
-    createTables(connection);
-    boolean autoCommit = connection.getAutoCommit();
-    connection.setAutoCommit(false);
-    try {
-      return WarehouseRetries.inTransaction(
-          connection,
-          dialect,
-          WarehouseLocks.forDdl(warehouse),
-          () -> {
-            dialect.lockForDdl(connection);
-            Map<String, Long> changed = new LinkedHashMap<>();
-            int n = 0;
-            for (StarTables.Table table : StarTables.starTables(model)) {
-              changed.put(table.name, apply(connection, table, desiredRows(table), SCRATCH + n++));
-            }
-            return changed;
-          },
-          () -> {});
-    } finally {
-      connection.setAutoCommit(autoCommit);
+  public Map<String, Long> refresh() throws SQLException {
+    try (WarehouseSession session = WarehouseSession.open(warehouse)) {
+      return refresh(session);
     }
+  }
+
+  /**
+   * Brings every dimension and fact of the model up to date with the history tables, in one
+   * transaction (run again if the warehouse reports a transient conflict or the connection is
+   * lost). Returns the rows changed per table.
+   */
+  public Map<String, Long> refresh(WarehouseSession session) throws SQLException {
+    session.executeDdl(StarTables.ddl(model, dialect).toArray(new String[0]));
+    return session.inTransaction(
+        WarehouseLocks.forDdl(warehouse),
+        c -> {
+          dialect.lockForDdl(c);
+          Map<String, Long> changed = new LinkedHashMap<>();
+          int n = 0;
+          for (StarTables.Table table : StarTables.starTables(model)) {
+            changed.put(table.name, apply(c, table, desiredRows(table), SCRATCH + n++));
+          }
+          return changed;
+        },
+        c -> {});
   }
 
   /** Makes {@code table} hold exactly the rows of {@code desired}; returns the rows changed. */

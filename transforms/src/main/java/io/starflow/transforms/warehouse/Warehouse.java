@@ -5,9 +5,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.locks.Lock;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
 
@@ -24,21 +26,48 @@ public final class Warehouse implements Serializable {
   /** Where a password can come from instead of the URL. */
   public static final String PASSWORD_VARIABLE = "STARFLOW_WAREHOUSE_PASSWORD";
 
-  private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)([?&;]password=)[^&;]*");
-  private static final Pattern USER_INFO = Pattern.compile("(//[^/:@]+:)[^/@]*@");
+  /** How long a warehouse may stay unreachable before a run fails, by default. */
+  public static final Duration DEFAULT_RETRY_FOR = Duration.ofMinutes(5);
+
+  /**
+   * A parameter holding a password ({@code password}, {@code sslpassword}, ...): its value runs to
+   * the next {@code &}, as the PostgreSQL driver splits parameters (a {@code ;} is part of it).
+   */
+  private static final Pattern PASSWORD_PARAMETER =
+      Pattern.compile("(?i)([?&;][a-z_.]*password=)[^&]*");
+
+  /** The password of a URL's user info, {@code //user:secret@host} (RFC 3986: no '/' or '@'). */
+  private static final Pattern USER_INFO = Pattern.compile("(//[^\\s/:@?#]+:)[^\\s/@?#]*@");
 
   private final String url;
   private final SqlDialect dialect;
+  private final Duration retryFor;
 
-  private Warehouse(String url, SqlDialect dialect) {
+  private Warehouse(String url, SqlDialect dialect, Duration retryFor) {
     this.url = url;
     this.dialect = dialect;
+    this.retryFor = retryFor;
   }
 
   /** The warehouse at {@code jdbcUrl}; throws naming the supported URL forms if unknown. */
   public static Warehouse at(String jdbcUrl) {
     Objects.requireNonNull(jdbcUrl, "warehouse JDBC URL");
-    return new Warehouse(jdbcUrl, SqlDialect.forUrl(jdbcUrl));
+    return new Warehouse(jdbcUrl, SqlDialect.forUrl(jdbcUrl), DEFAULT_RETRY_FOR);
+  }
+
+  /**
+   * How long the warehouse may stay unreachable (a restart, a failover, a dropped connection)
+   * before a run gives up; writes wait and try again until then (default 5 minutes).
+   */
+  public Warehouse withRetryFor(Duration retryFor) {
+    if (retryFor == null || retryFor.isNegative()) {
+      throw new IllegalArgumentException("withRetryFor(retryFor): must not be negative");
+    }
+    return new Warehouse(url, dialect, retryFor);
+  }
+
+  public Duration retryFor() {
+    return retryFor;
   }
 
   public SqlDialect dialect() {
@@ -52,8 +81,47 @@ public final class Warehouse implements Serializable {
 
   /** The URL with any password replaced by {@code ***}. */
   public String displayUrl() {
+    return display(url);
+  }
+
+  /**
+   * {@code url} with the password of its user info ({@code //user:secret@host}) and of every
+   * password parameter replaced by {@code ***}: for any text that may hold a URL.
+   */
+  public static String display(String url) {
     String shown = PASSWORD_PARAMETER.matcher(url).replaceAll("$1***");
     return USER_INFO.matcher(shown).replaceAll("$1***@");
+  }
+
+  /** {@code text} (an error message, say) with the warehouse's password, wherever it is, hidden. */
+  public String masked(@Nullable String text) {
+    if (text == null) {
+      return null;
+    }
+    String shown = text.replace(url, displayUrl());
+    for (String secret : secrets()) {
+      if (secret.length() >= 3) {
+        shown = shown.replace(secret, "***");
+      }
+    }
+    return shown;
+  }
+
+  private java.util.List<String> secrets() {
+    java.util.List<String> secrets = new java.util.ArrayList<>();
+    Matcher parameter = PASSWORD_PARAMETER.matcher(url);
+    while (parameter.find()) {
+      secrets.add(url.substring(parameter.end(1), parameter.end()));
+    }
+    Matcher userInfo = USER_INFO.matcher(url);
+    while (userInfo.find()) {
+      secrets.add(url.substring(userInfo.end(1), userInfo.end() - 1));
+    }
+    String environment = System.getenv(PASSWORD_VARIABLE);
+    if (environment != null) {
+      secrets.add(environment);
+    }
+    return secrets;
   }
 
   /**
@@ -99,7 +167,9 @@ public final class Warehouse implements Serializable {
 
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof Warehouse && url.equals(((Warehouse) o).url);
+    return o instanceof Warehouse
+        && url.equals(((Warehouse) o).url)
+        && retryFor.equals(((Warehouse) o).retryFor);
   }
 
   @Override

@@ -40,7 +40,8 @@ abstract class WarehouseWriteFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
   /** Sends {@code failed} to the dead letters with the reason it was rejected. */
   void deadLetter(MultiOutputReceiver out, FailedRecord failed, MirrorWriter.Rejected rejected)
       throws Exception {
-    router.route(out, failed, FailedRecord.coder(), null, rejected.reason);
+    boolean history = failed.stage().equals(CountingWriter.HISTORY_STAGE);
+    router.route(out, failed, FailedRecord.coder(), null, CountingWriter.reason(rejected, history));
   }
 
   /** Adds {@code versions} to their history tables; returns how many were new. */

@@ -36,9 +36,15 @@ public class CommitTimeTimestampsTest {
     };
   }
 
-  private static KafkaRecord<String, String> record(String value, long kafkaTimestamp) {
+  private static KafkaRecord<String, byte[]> record(String value, long kafkaTimestamp) {
     return new KafkaRecord<>(
-        "t", 0, 0, kafkaTimestamp, KafkaTimestampType.CREATE_TIME, null, KV.of(null, value));
+        "t",
+        0,
+        0,
+        kafkaTimestamp,
+        KafkaTimestampType.CREATE_TIME,
+        null,
+        KV.of(null, value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   @Test

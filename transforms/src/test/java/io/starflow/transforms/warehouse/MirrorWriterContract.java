@@ -7,11 +7,11 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
-import static org.junit.Assert.assertThrows;
 
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
+import io.starflow.schemas.Truncation;
 import io.starflow.transforms.testing.Tables;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -225,16 +225,94 @@ public abstract class MirrorWriterContract {
   }
 
   @Test
-  public void aTableKeyedDifferentlyIsAConfigurationError() throws Exception {
+  public void aTableKeyedDifferentlyRejectsItsRecordsWithTheReason() throws Exception {
     try (Connection c = warehouse.connect();
         Statement s = c.createStatement()) {
       s.execute(
           "CREATE TABLE customers (id BIGINT, name TEXT, _position TEXT, _deleted BOOLEAN,"
               + " _op TEXT, _event_time TIMESTAMPTZ, PRIMARY KEY (name))");
     }
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class, () -> write(upsert("customers", 1, 1, "name", "a")));
-    assertThat(e.getMessage(), containsString("primary key [name]"));
+    MirrorWriter.Result result = write(upsert("customers", 1, 1, "name", "a"));
+    assertThat(result.applied, equalTo(0L));
+    assertThat(result.rejected.size(), equalTo(1));
+    assertThat(result.rejected.get(0).reason, containsString("primary key [name]"));
+  }
+
+  private static Truncation truncate(String table, long position) {
+    return Truncation.of(
+        table,
+        io.starflow.schemas.SourcePosition.of(0, position),
+        Instant.ofEpochSecond(1_700_000_000L + position),
+        "test:truncate@" + position);
+  }
+
+  private List<String> dumpMirrorAndHistory() throws Exception {
+    List<String> rows = new ArrayList<>(Tables.dump(warehouse, "customers"));
+    rows.addAll(Tables.dump(warehouse, "customers_history"));
+    return rows;
+  }
+
+  @Test
+  public void aTruncateMakesOlderRowsTombstonesThatLateOlderChangesCannotUndo() throws Exception {
+    List<ChangeRecord> before =
+        List.of(upsert("customers", 1, 10, "name", "a"), upsert("customers", 2, 12, "name", "b"));
+    writer.write(before);
+    writer.writeHistory(before);
+    writer.truncate(truncate("customers", 15));
+    List<ChangeRecord> later =
+        List.of(
+            upsert("customers", 3, 20, "name", "after"), // written after the truncate: lives
+            upsert("customers", 4, 13, "name", "late"), // an older insert arriving late
+            upsert("customers", 1, 11, "name", "older")); // an older update arriving late
+    writer.write(later);
+    writer.writeHistory(later);
+    assertThat(value(3, "name"), equalTo("after"));
+    for (long id : new long[] {1, 2, 4}) {
+      assertThat("row " + id, value(id, "_deleted"), equalTo(true));
+      assertThat("row " + id, value(id, "_op"), equalTo("t"));
+      assertThat("row " + id, value(id, "name"), equalTo(null));
+    }
+    assertThat(
+        Tables.rows(
+            warehouse,
+            "SELECT id FROM customers_history WHERE _op = 't' AND valid_to IS NULL ORDER BY id"),
+        equalTo(List.of("1", "2", "4")));
+    assertThat(
+        Tables.count(warehouse, "SELECT count(*) FROM customers_history WHERE is_current"),
+        equalTo(1L));
+    // applied again, it changes nothing
+    List<String> once = dumpMirrorAndHistory();
+    writer.truncate(truncate("customers", 15));
+    assertThat(dumpMirrorAndHistory(), equalTo(once));
+  }
+
+  @Test
+  public void aTruncateGivesTheSameTablesWhetherItArrivesBeforeOrAfterTheChanges()
+      throws Exception {
+    List<ChangeRecord> changes =
+        List.of(
+            upsert("customers", 1, 10, "name", "a"),
+            upsert("customers", 1, 11, "name", "a2"),
+            upsert("customers", 2, 12, "name", "b"),
+            upsert("customers", 3, 20, "name", "c"),
+            delete("customers", 2, 13));
+    for (ChangeRecord change : changes) {
+      writer.write(List.of(change));
+      writer.writeHistory(List.of(change));
+    }
+    writer.truncate(truncate("customers", 15));
+    writer.truncate(truncate("customers", 17));
+    List<String> after = dumpMirrorAndHistory();
+
+    writer.close();
+    warehouse = newWarehouse();
+    writer = MirrorWriter.open(warehouse);
+    writer.truncate(truncate("customers", 17));
+    writer.truncate(truncate("customers", 15));
+    for (int i = changes.size() - 1; i >= 0; i--) {
+      writer.write(List.of(changes.get(i)));
+      writer.writeHistory(List.of(changes.get(i)));
+    }
+    assertThat(dumpMirrorAndHistory(), equalTo(after));
   }
 }

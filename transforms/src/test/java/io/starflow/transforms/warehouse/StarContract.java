@@ -211,10 +211,10 @@ public abstract class StarContract {
         List<ChangeRecord> slice = changes.subList(i, Math.min(changes.size(), i + batch));
         writer.writeHistory(slice);
         if (refreshEvery > 0 && n % refreshEvery == 0) {
-          refresh.refresh(connection);
+          refresh.refresh();
         }
       }
-      refresh.refresh(connection);
+      refresh.refresh();
     }
   }
 

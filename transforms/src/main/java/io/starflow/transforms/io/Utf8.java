@@ -1,0 +1,59 @@
+package io.starflow.transforms.io;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import javax.annotation.Nullable;
+
+/**
+ * Strict UTF-8: bytes that are no UTF-8 character are reported, never replaced silently. Not
+ * thread-safe: one instance per thread.
+ */
+final class Utf8 {
+  private final CharsetDecoder strict =
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+  /** The text of {@code bytes[0, length)}, or null when they are not valid UTF-8. */
+  @Nullable
+  String decode(byte[] bytes, int length) {
+    boolean ascii = true;
+    for (int i = 0; i < length && ascii; i++) {
+      ascii = bytes[i] >= 0;
+    }
+    if (ascii) {
+      return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+    }
+    try {
+      return strict.reset().decode(ByteBuffer.wrap(bytes, 0, length)).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  /** Why {@code bytes[0, length)}, which {@link #decode} refused, are not UTF-8. */
+  String whyInvalid(byte[] bytes, int length, String what) {
+    ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
+    CoderResult result = strict.reset().decode(in, CharBuffer.allocate(length), true);
+    return "not valid UTF-8: the bytes at offset "
+        + in.position()
+        + " of the "
+        + what
+        + " ("
+        + (result.isError() ? result.length() : 0)
+        + " of them) are no UTF-8 character; the "
+        + what
+        + " is kept with replacement characters";
+  }
+
+  /** {@code bytes[0, length)} with replacement characters where they are not UTF-8. */
+  static String lossy(byte[] bytes, int length) {
+    return new String(bytes, 0, length, StandardCharsets.UTF_8);
+  }
+}
