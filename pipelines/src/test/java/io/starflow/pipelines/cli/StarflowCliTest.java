@@ -211,6 +211,7 @@ public class StarflowCliTest {
     };
     StarflowCli.Run first = starflow(args);
     assertThat(first.err, first.exitCode, equalTo(0));
+    assertThat(first.out, containsString("records read                          2"));
     assertThat(first.out, containsString("oversized, dead-lettered              1"));
     assertThat(first.out, containsString("rows in bronze_products               1"));
     StarflowCli.Run again = starflow(args);
@@ -305,5 +306,66 @@ public class StarflowCliTest {
             model.toString());
     assertThat(otherKey.exitCode, equalTo(2));
     assertThat(otherKey.err, containsString("--key uid differs from the key of source users"));
+  }
+
+  @Test
+  public void eventsAccountForEveryLineReadInTheirCounts() throws Exception {
+    Path input = folder.getRoot().toPath().resolve("inventory.jsonl");
+    String event =
+        "{\"aggregate_type\":\"TYPE\",\"aggregate_id\":\"SKU-1\",\"version\":V,"
+            + "\"event_type\":\"received\",\"payload\":{\"quantity\":2,\"unit_cost\":1.5},"
+            + "\"event_time\":\"2025-11-01T00:00:0VZ\",\"event_id\":\"eV\"}";
+    Files.write(
+        input,
+        List.of(
+            event.replace("TYPE", "inventory").replace("V", "1"),
+            event.replace("TYPE", "inventory").replace("V", "2"),
+            event.replace("TYPE", "inventory").replace("V", "2"), // a redelivery
+            event.replace("TYPE", "orders").replace("V", "1"), // no reducer for it
+            "{\"aggregate_type\":"));
+    StarflowCli.Run run =
+        starflow(
+            "events",
+            "--input",
+            input.toString(),
+            "--aggregate",
+            "inventory",
+            "--warehouse",
+            "jdbc:duckdb:" + folder.getRoot().toPath().resolve("events.duckdb"));
+    assertThat(run.err, run.exitCode, equalTo(0));
+    assertThat(run.out, containsString("records read                        5"));
+    assertThat(run.out, containsString("other types dead-lettered           1"));
+    assertThat(run.out, containsString("undecodable dead-lettered           1"));
+    assertThat(run.out, containsString("counts reconcile"));
+  }
+
+  @Test
+  public void enrichmentAccountsForEveryLineReadInItsCounts() throws Exception {
+    Path input = folder.getRoot().toPath().resolve("notifications.jsonl");
+    Files.write(
+        input,
+        List.of(
+            "{\"event\":\"OrderPaid\",\"id\":\"1\",\"time\":\"2025-11-28T08:00:00Z\"}",
+            "{\"event\":\"OrderShipped\",\"id\":\"1\",\"time\":\"2025-11-28T09:00:00Z\"}",
+            "{\"event\":\"OrderPaid\",\"id\":\"2\",\"time\":\"2025-11-28T08:00:00Z\"}",
+            "not a notification"));
+    try (io.starflow.pipelines.sample.OrderApi api =
+        io.starflow.pipelines.sample.OrderApi.start()) {
+      StarflowCli.Run run =
+          starflow(
+              "enrich",
+              "--input",
+              input.toString(),
+              "--url",
+              api.url(),
+              "--table",
+              "order_details",
+              "--warehouse",
+              "jdbc:duckdb:" + folder.getRoot().toPath().resolve("enrich.duckdb"));
+      assertThat(run.err, run.exitCode, equalTo(0));
+      assertThat(run.out, containsString("records read                          4"));
+      assertThat(run.out, containsString("records enriched                      2"));
+      assertThat(run.out, containsString("counts reconcile"));
+    }
   }
 }
