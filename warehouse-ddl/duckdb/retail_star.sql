@@ -32,8 +32,7 @@ CREATE TABLE IF NOT EXISTS "customers_history" (
   "valid_from" TIMESTAMPTZ NOT NULL,
   "valid_to" TIMESTAMPTZ,
   "is_current" BOOLEAN NOT NULL,
-  "_unavailable" VARCHAR,
-  PRIMARY KEY ("id", "_position")
+  "_unavailable" VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS "products" (
@@ -67,8 +66,7 @@ CREATE TABLE IF NOT EXISTS "products_history" (
   "valid_from" TIMESTAMPTZ NOT NULL,
   "valid_to" TIMESTAMPTZ,
   "is_current" BOOLEAN NOT NULL,
-  "_unavailable" VARCHAR,
-  PRIMARY KEY ("id", "_position")
+  "_unavailable" VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS "orders" (
@@ -96,8 +94,7 @@ CREATE TABLE IF NOT EXISTS "orders_history" (
   "valid_from" TIMESTAMPTZ NOT NULL,
   "valid_to" TIMESTAMPTZ,
   "is_current" BOOLEAN NOT NULL,
-  "_unavailable" VARCHAR,
-  PRIMARY KEY ("id", "_position")
+  "_unavailable" VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS "order_lines" (
@@ -125,8 +122,7 @@ CREATE TABLE IF NOT EXISTS "order_lines_history" (
   "valid_from" TIMESTAMPTZ NOT NULL,
   "valid_to" TIMESTAMPTZ,
   "is_current" BOOLEAN NOT NULL,
-  "_unavailable" VARCHAR,
-  PRIMARY KEY ("order_id", "line_no", "_position")
+  "_unavailable" VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS "dim_customer" (

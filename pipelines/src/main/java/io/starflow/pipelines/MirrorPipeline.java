@@ -12,6 +12,8 @@ import io.starflow.transforms.io.CommitOffsets;
 import io.starflow.transforms.io.KafkaOffsets;
 import io.starflow.transforms.pii.MaskPii;
 import io.starflow.transforms.warehouse.Mirror;
+import io.starflow.transforms.warehouse.StageChanges;
+import io.starflow.transforms.warehouse.StageFiles;
 import io.starflow.transforms.warehouse.WriteMirrorBatches;
 import java.util.List;
 import javax.annotation.Nullable;
@@ -25,11 +27,13 @@ import org.apache.beam.sdk.options.Validation;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Mirrors Debezium change streams into warehouse tables: read, decode, compact by key, apply with
@@ -89,18 +93,7 @@ public final class MirrorPipeline {
   /** Wires a mirror of several file globs (a model's sources, say) into {@code pipeline}. */
   public static PCollection<KV<String, Long>> build(
       Pipeline pipeline, MirrorSettings settings, List<String> inputs) {
-    return mirror(
-        pipeline,
-        (p, deadLetters) -> {
-          PCollectionList<RawRecord> read = PCollectionList.empty(p);
-          for (int i = 0; i < inputs.size(); i++) {
-            read =
-                read.and(
-                    RecordInputs.files("ReadJsonLines" + i, inputs.get(i)).read(p, deadLetters));
-          }
-          return read.apply("AllInputs", Flatten.pCollections());
-        },
-        settings);
+    return mirror(pipeline, RecordInputs.files(inputs), settings);
   }
 
   /**
@@ -201,10 +194,48 @@ public final class MirrorPipeline {
   public static PCollection<KV<String, Long>> mirror(
       Pipeline pipeline, RecordInputs.RecordSource source, MirrorSettings settings) {
     try (BadRecordErrorHandler<PCollection<String>> deadLetters = deadLetters(pipeline, settings)) {
+      if (source instanceof RecordInputs.Files) {
+        return stageFiles(pipeline, (RecordInputs.Files) source, settings, deadLetters);
+      }
       DecodeDebezium.Result decoded =
           source.read(pipeline, deadLetters).apply("DecodeDebezium", decode(settings, deadLetters));
       return apply(decoded.records(), decoded.truncations(), settings, deadLetters);
     }
+  }
+
+  /**
+   * The bounded mirror of files: each range of the input read, decoded and staged in one step, then
+   * applied set-based ({@link #applyStaged}).
+   */
+  private static PCollection<KV<String, Long>> stageFiles(
+      Pipeline pipeline,
+      RecordInputs.Files files,
+      MirrorSettings settings,
+      BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    StageChanges stage =
+        Mirror.stage(settings.warehouse())
+            .withHistory(settings.history())
+            .withBadRecordErrorHandler(deadLetters);
+    PCollectionList<KV<String, String>> staged = PCollectionList.empty(pipeline);
+    PCollectionList<Truncation> truncations = PCollectionList.empty(pipeline);
+    for (int i = 0; i < files.patterns().size(); i++) {
+      StageFiles.Result result =
+          pipeline.apply(
+              files.stepName(i),
+              Mirror.stageFiles(
+                      files.patterns().get(i), decode(settings, deadLetters), stage, deadLetters)
+                  .withPii(settings.pii())
+                  .withTimeRange(settings.from(), settings.to()));
+      staged = staged.and(result.staged());
+      truncations = truncations.and(result.truncations());
+    }
+    PCollection<Long> truncated =
+        truncations
+            .apply("AllTruncations", Flatten.pCollections())
+            .apply("ApplyTruncations", Mirror.applyTruncations(settings.warehouse()))
+            .apply("CountTruncations", Count.globally());
+    return applyStaged(
+        staged.apply("AllStaged", Flatten.pCollections()), stage, truncated, settings);
   }
 
   /** The pipeline's one dead-letter handler, writing to the settings' warehouse. */
@@ -264,6 +295,9 @@ public final class MirrorPipeline {
               .apply("ApplyTruncations", Mirror.applyTruncations(settings.warehouse()))
               .apply("CountTruncations", Count.globally());
     }
+    if (changes.isBounded() == PCollection.IsBounded.BOUNDED) {
+      return applyStaged(changes, truncated, settings, deadLetters);
+    }
     if (settings.history()) {
       PCollection<Long> history =
           changes.apply(
@@ -291,6 +325,45 @@ public final class MirrorPipeline {
                 .withShards(settings.shards())
                 .withBatchSize(settings.batchSize())
                 .withBadRecordErrorHandler(deadLetters));
+  }
+
+  /**
+   * The bounded path: every version staged in the warehouse in bulk, then compacted, historized and
+   * applied there set-based, table by table; nothing of the input is held in the pipeline.
+   */
+  private static PCollection<KV<String, Long>> applyStaged(
+      PCollection<ChangeRecord> changes,
+      @Nullable PCollection<Long> truncated,
+      MirrorSettings settings,
+      BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    StageChanges stage =
+        Mirror.stage(settings.warehouse())
+            .withHistory(settings.history())
+            .withBadRecordErrorHandler(deadLetters);
+    return applyStaged(changes.apply("StageChanges", stage), stage, truncated, settings);
+  }
+
+  /** Applies what was staged, then builds the model's star once it and the truncates are done. */
+  private static PCollection<KV<String, Long>> applyStaged(
+      PCollection<KV<String, String>> staged,
+      StageChanges stage,
+      @Nullable PCollection<Long> truncated,
+      MirrorSettings settings) {
+    PCollection<KV<String, Long>> applied = staged.apply("ApplyStaged", Mirror.applyStaged(stage));
+    if (settings.model() != null) {
+      PCollectionList<Long> written =
+          PCollectionList.of(
+              applied.apply(
+                  "ChangedRows",
+                  MapElements.into(TypeDescriptors.longs()).via(KV<String, Long>::getValue)));
+      if (truncated != null) {
+        written = written.and(truncated);
+      }
+      written
+          .apply("AppliedAndTruncated", Flatten.pCollections())
+          .apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
+    }
+    return applied;
   }
 
   private static WriteMirrorBatches writeBatches(MirrorSettings settings) {

@@ -3,10 +3,13 @@ package io.starflow.pipelines;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.io.JsonLines;
 import java.io.Serializable;
+import java.util.List;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * The records a pipeline reads (JSON-lines files, Kafka topics). A pipeline registers one
@@ -28,14 +31,51 @@ public final class RecordInputs {
   }
 
   /** The JSON-lines files matching {@code input}, read in the step {@code ReadJsonLines}. */
-  public static RecordSource files(String input) {
-    return files("ReadJsonLines", input);
+  public static Files files(String input) {
+    return new Files(List.of(input));
   }
 
-  /** The JSON-lines files matching {@code input}, read in step {@code name}. */
-  public static RecordSource files(String name, String input) {
-    return (pipeline, deadLetters) ->
-        pipeline.apply(name, JsonLines.read(input).withBadRecordErrorHandler(deadLetters));
+  /** The JSON-lines files matching each of {@code inputs}. */
+  public static Files files(List<String> inputs) {
+    return new Files(inputs);
+  }
+
+  /**
+   * JSON-lines files, one glob or several: a source that a pipeline may also read in ranges it
+   * decodes as it reads.
+   */
+  public static final class Files implements RecordSource {
+    private final List<String> patterns;
+
+    private Files(List<String> patterns) {
+      if (patterns.isEmpty()) {
+        throw new IllegalArgumentException("no input files given");
+      }
+      this.patterns = List.copyOf(patterns);
+    }
+
+    /** The globs, in order. */
+    public List<String> patterns() {
+      return patterns;
+    }
+
+    /** The name of the step that reads the {@code i}th glob. */
+    public String stepName(int i) {
+      return patterns.size() == 1 ? "ReadJsonLines" : "ReadJsonLines" + i;
+    }
+
+    @Override
+    public PCollection<RawRecord> read(Pipeline pipeline, ErrorHandler<BadRecord, ?> deadLetters) {
+      PCollectionList<RawRecord> read = PCollectionList.empty(pipeline);
+      for (int i = 0; i < patterns.size(); i++) {
+        read =
+            read.and(
+                pipeline.apply(
+                    stepName(i),
+                    JsonLines.read(patterns.get(i)).withBadRecordErrorHandler(deadLetters)));
+      }
+      return patterns.size() == 1 ? read.get(0) : read.apply("AllInputs", Flatten.pCollections());
+    }
   }
 
   /** The Kafka topics of {@code kafka}, read in the step {@code ReadKafka}. */

@@ -65,6 +65,11 @@ public final class RunCounts {
     return get(RECORDS_READ);
   }
 
+  /** Bytes of input files read so far. */
+  public long bytesRead() {
+    return get(StarflowMetrics.BYTES_READ);
+  }
+
   public long blankLines() {
     return get(BLANK_LINES);
   }

@@ -91,10 +91,10 @@ public class DataflowTranslationIT {
     List<String> names = stepNames(options);
     for (String step :
         List.of(
-            "ReadJsonLines",
-            "DecodeDebezium",
-            "CompactByKey",
-            "ApplyToMirror",
+            "ReadJsonLines/PlanRanges",
+            "ReadJsonLines/ReadDecodeAndStage",
+            "ApplyTruncations",
+            "ApplyStaged",
             "Write to error Sink")) {
       assertThat(step + " in " + names, anyStartsWith(names, step), is(true));
     }

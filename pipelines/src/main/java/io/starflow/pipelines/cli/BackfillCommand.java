@@ -124,7 +124,7 @@ final class BackfillCommand implements Callable<Integer> {
               pipeline -> MirrorPipeline.build(pipeline, settings, input),
               runner,
               false,
-              LineCounter.count(input),
+              InputSizes.bytes(input),
               out);
     }
     return outcome.counts.reconciles() ? 0 : Starflow.NOT_RECONCILED;

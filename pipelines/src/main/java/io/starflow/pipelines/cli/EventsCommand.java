@@ -197,11 +197,16 @@ final class EventsCommand implements Callable<Integer> {
       return MirrorRun.await(result, null, (bar, counts) -> {});
     }
     try (ProgressBar progress = MirrorRun.progressBar(task, expected)) {
-      return MirrorRun.await(
-          result,
-          progress,
-          (bar, counts) ->
-              bar.stepTo(counts.decoded() + counts.get(StarflowMetrics.DECODE_FAILED)));
+      RunCounts counts =
+          MirrorRun.await(
+              result,
+              progress,
+              (bar, now) -> {
+                MirrorRun.showBytes(bar, now);
+                bar.setExtraMessage(String.format(" %,d records", now.read()));
+              });
+      MirrorRun.showBytes(progress, counts);
+      return counts;
     }
   }
 }

@@ -118,7 +118,7 @@ final class MirrorCommand implements Callable<Integer> {
     }
     Inputs.requireMatch(input);
     MirrorRun.Outcome outcome =
-        MirrorRun.run(settings, input, runner, LineCounter.count(input), out);
+        MirrorRun.run(settings, input, runner, InputSizes.bytes(input), out);
     return outcome.counts.reconciles() ? 0 : Starflow.NOT_RECONCILED;
   }
 }

@@ -53,14 +53,14 @@ final class MirrorRun {
   }
 
   /**
-   * Mirrors {@code input}; {@code expectedRecords} sizes the progress bar (0 when unknown). Throws
-   * when the pipeline fails.
+   * Mirrors {@code input}; {@code expectedBytes}, its size, sizes the progress bar (0 when
+   * unknown). Throws when the pipeline fails.
    */
   static Outcome run(
       MirrorSettings settings,
       String input,
       RunnerOptions runner,
-      long expectedRecords,
+      long expectedBytes,
       PrintWriter out)
       throws SQLException {
     return run(
@@ -69,7 +69,7 @@ final class MirrorRun {
         pipeline -> MirrorPipeline.build(pipeline, settings, input),
         runner,
         false,
-        expectedRecords,
+        expectedBytes,
         out);
   }
 
@@ -80,7 +80,7 @@ final class MirrorRun {
       Consumer<Pipeline> wiring,
       RunnerOptions runner,
       boolean streaming,
-      long expectedRecords,
+      long expectedBytes,
       PrintWriter out)
       throws SQLException {
     DeadLetterWriter.ensureTable(settings.warehouse());
@@ -89,22 +89,22 @@ final class MirrorRun {
 
     long start = System.nanoTime();
     PipelineResult result = pipeline.run();
-    try (ProgressBar progress = progressBar(expectedRecords)) {
+    try (ProgressBar progress = progressBar("Mirroring", expectedBytes)) {
       RunCounts counts =
           await(
               result,
               progress,
               (bar, now) -> {
-                long decoded = now.decodeDone();
-                bar.stepTo(decoded);
+                showBytes(bar, now);
                 bar.setExtraMessage(
-                    now.applied() > 0 || decoded >= expectedRecords && expectedRecords > 0
-                        ? " writing to the warehouse"
-                        : " decoding");
+                    String.format(" %,d records", now.read())
+                        + (now.applied() > 0
+                                || expectedBytes > 0 && now.bytesRead() >= expectedBytes
+                            ? "; writing to the warehouse"
+                            : ""));
               });
-      progress.maxHint(counts.read());
-      progress.stepTo(counts.read());
-      progress.setExtraMessage(" done");
+      showBytes(progress, counts);
+      progress.setExtraMessage(String.format(" %,d records; done", counts.read()));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Outcome outcome = new Outcome(RunCounts.of(result), seconds);
@@ -239,17 +239,21 @@ final class MirrorRun {
     out.flush();
   }
 
-  /** A bar redrawn in place on a terminal; elsewhere (CI logs, a pipe) a line every few seconds. */
-  private static ProgressBar progressBar(long expectedRecords) {
-    return progressBar("Mirroring", expectedRecords);
+  /** Moves {@code bar} to the bytes read so far (in MB). */
+  static void showBytes(ProgressBar bar, RunCounts counts) {
+    bar.stepTo(counts.bytesRead() / 1_000_000);
   }
 
-  static ProgressBar progressBar(String task, long expectedRecords) {
+  /**
+   * A bar over {@code expectedBytes} of input (unknown when 0), in MB; redrawn in place on a
+   * terminal, elsewhere (CI logs, a pipe) a line every few seconds.
+   */
+  static ProgressBar progressBar(String task, long expectedBytes) {
     ProgressBarBuilder builder =
         new ProgressBarBuilder()
             .setTaskName(task)
-            .setInitialMax(expectedRecords > 0 ? expectedRecords : -1)
-            .setUnit(" records", 1)
+            .setInitialMax(expectedBytes > 0 ? Math.max(1, expectedBytes / 1_000_000) : -1)
+            .setUnit(" MB", 1)
             .setStyle(ProgressBarStyle.ASCII)
             .continuousUpdate()
             .showSpeed();

@@ -48,9 +48,9 @@ final class RecordSourceArgs {
     }
   }
 
-  /** Records to expect, for progress: lines of the files, or --max-records. */
+  /** Work to expect, for progress: bytes of the input files (0 when they are not known). */
   long expected() {
-    return input != null ? LineCounter.count(input) : maxRecords == null ? 0 : maxRecords;
+    return input != null ? InputSizes.bytes(input) : 0;
   }
 
   /** What is read, for the report. */

@@ -57,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
     List<String> inputs = Models.inputs(model);
     MirrorSettings settings = build(warehouse.settings(Models.keys(model), null), model);
     PrintWriter out = spec.commandLine().getOut();
-    long lines = inputs.stream().mapToLong(LineCounter::count).sum();
+    long lines = inputs.stream().mapToLong(InputSizes::bytes).sum();
     MirrorRun.Outcome outcome =
         MirrorRun.run(
             settings,

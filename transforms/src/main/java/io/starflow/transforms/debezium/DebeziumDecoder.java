@@ -17,12 +17,16 @@ import io.starflow.schemas.WarehouseNames;
 import io.starflow.transforms.io.Json;
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import javax.annotation.Nullable;
 
 /**
@@ -46,6 +50,11 @@ public final class DebeziumDecoder implements Serializable {
   public static final String DEFAULT_UNAVAILABLE_PLACEHOLDER = "__debezium_unavailable_value";
 
   private static final int SCHEMA_CACHE_SIZE = 64;
+
+  /** The fields of the source block a change record keeps. */
+  private static final List<String> SOURCE_FIELDS =
+      List.of("connector", "name", "db", "schema", "table", "snapshot");
+
   private static final String SCHEMA_PREFIX = "{\"schema\":";
   private static final String PAYLOAD_INFIX = ",\"payload\":";
   private static final Envelope NO_ENVELOPE = new Envelope(null, null);
@@ -56,7 +65,7 @@ public final class DebeziumDecoder implements Serializable {
 
   private transient @Nullable ObjectMapper mapper;
   private transient @Nullable ColumnValues columnValues;
-  private transient @Nullable Map<String, EnvelopeSchema> schemaCache;
+  private transient @Nullable Map<String, KnownSchema> schemaCache;
 
   public DebeziumDecoder(KeyColumns keys, @Nullable String tableOverride, String placeholder) {
     this.keys = keys;
@@ -74,13 +83,22 @@ public final class DebeziumDecoder implements Serializable {
     if (value == null) {
       return null;
     }
-    ObjectMapper mapper = mapper();
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    return decode(bytes, 0, bytes.length, origin);
+  }
+
+  /**
+   * The change record in the UTF-8 text {@code bytes[offset, offset + length)}, read at {@code
+   * origin}, or null for a tombstone.
+   */
+  public @Nullable ChangeRecord decode(
+      byte[] bytes, int offset, int length, @Nullable String origin) {
     Envelope envelope;
     try {
-      envelope = readWithKnownSchema(value);
+      envelope = readWithKnownSchema(bytes, offset, length);
       if (envelope == null) {
-        try (JsonParser parser = mapper.getFactory().createParser(value)) {
-          envelope = readEnvelope(parser, value);
+        try (JsonParser parser = mapper().getFactory().createParser(bytes, offset, length)) {
+          envelope = readEnvelope(parser, bytes, offset);
         }
       }
     } catch (JsonProcessingException e) {
@@ -104,28 +122,44 @@ public final class DebeziumDecoder implements Serializable {
     }
   }
 
+  /** A schema block seen before: its exact bytes, and what it says. */
+  private static final class KnownSchema {
+    final byte[] bytes;
+    final EnvelopeSchema schema;
+
+    KnownSchema(byte[] bytes, EnvelopeSchema schema) {
+      this.bytes = bytes;
+      this.schema = schema;
+    }
+  }
+
+  private static final byte[] SCHEMA_PREFIX_BYTES = SCHEMA_PREFIX.getBytes(StandardCharsets.UTF_8);
+  private static final byte[] PAYLOAD_INFIX_BYTES = PAYLOAD_INFIX.getBytes(StandardCharsets.UTF_8);
+
   /**
-   * The envelope of a wrapped record whose schema block is one already parsed: the schema text is
-   * compared, not tokenized again, and only the payload is parsed. Null when the record does not
-   * start with a known schema.
+   * The envelope of a wrapped record whose schema block is one already parsed: the schema's bytes
+   * are compared (a vectorized comparison, no tokenizing), and only the payload is parsed. Null
+   * when the record does not start with a known schema.
    */
-  private @Nullable Envelope readWithKnownSchema(String text) throws IOException {
-    if (!text.startsWith(SCHEMA_PREFIX)) {
+  private @Nullable Envelope readWithKnownSchema(byte[] bytes, int offset, int length)
+      throws IOException {
+    int prefix = SCHEMA_PREFIX_BYTES.length;
+    if (length <= prefix
+        || !Arrays.equals(bytes, offset, offset + prefix, SCHEMA_PREFIX_BYTES, 0, prefix)) {
       return null;
     }
-    for (Map.Entry<String, EnvelopeSchema> known : schemaCache().entrySet()) {
-      String schema = known.getKey();
-      int payloadStart = SCHEMA_PREFIX.length() + schema.length() + PAYLOAD_INFIX.length();
-      int end = text.length() - 1;
-      if (text.length() > payloadStart
-          && text.charAt(end) == '}'
-          && text.startsWith(PAYLOAD_INFIX, SCHEMA_PREFIX.length() + schema.length())
-          && text.regionMatches(SCHEMA_PREFIX.length(), schema, 0, schema.length())) {
+    int end = offset + length - 1;
+    for (KnownSchema known : schemaCache().values()) {
+      int schemaEnd = offset + prefix + known.bytes.length;
+      int payloadStart = schemaEnd + PAYLOAD_INFIX_BYTES.length;
+      if (payloadStart < end
+          && bytes[end] == '}'
+          && Arrays.equals(
+              bytes, schemaEnd, payloadStart, PAYLOAD_INFIX_BYTES, 0, PAYLOAD_INFIX_BYTES.length)
+          && Arrays.equals(bytes, offset + prefix, schemaEnd, known.bytes, 0, known.bytes.length)) {
         JsonNode payload;
         try (JsonParser parser =
-            mapper()
-                .getFactory()
-                .createParser(text.toCharArray(), payloadStart, end - payloadStart)) {
+            mapper().getFactory().createParser(bytes, payloadStart, end - payloadStart)) {
           payload = mapper().readTree(parser);
           if (parser.nextToken() != null) {
             return null; // not just one payload object: let the general path say what is wrong
@@ -134,13 +168,14 @@ public final class DebeziumDecoder implements Serializable {
         if (payload == null || payload.isNull()) {
           return NO_ENVELOPE;
         }
-        return payload.isObject() ? new Envelope(payload, known.getValue()) : null;
+        return payload.isObject() ? new Envelope(payload, known.schema) : null;
       }
     }
     return null;
   }
 
-  private @Nullable Envelope readEnvelope(JsonParser parser, String text) throws IOException {
+  private @Nullable Envelope readEnvelope(JsonParser parser, byte[] bytes, int offset)
+      throws IOException {
     JsonToken first = parser.nextToken();
     if (first == null) {
       throw new DecodeException("empty record");
@@ -153,7 +188,7 @@ public final class DebeziumDecoder implements Serializable {
       throw new DecodeException("not a JSON object: starts with " + first.asString());
     }
     ObjectNode top = mapper().createObjectNode();
-    String schemaText = null;
+    byte[] schemaBytes = null;
     boolean sawSchema = false;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.getCurrentName();
@@ -161,10 +196,10 @@ public final class DebeziumDecoder implements Serializable {
       if (field.equals("schema") && top.isEmpty() && !sawSchema) {
         sawSchema = true;
         if (token == JsonToken.START_OBJECT) {
-          int start = (int) parser.getTokenLocation().getCharOffset();
+          int start = (int) parser.getTokenLocation().getByteOffset();
           parser.skipChildren();
-          int end = (int) parser.getCurrentLocation().getCharOffset();
-          schemaText = text.substring(start, end);
+          int end = (int) parser.getCurrentLocation().getByteOffset();
+          schemaBytes = Arrays.copyOfRange(bytes, offset + start, offset + end);
         } else if (token != JsonToken.VALUE_NULL) {
           throw new DecodeException("'schema' is neither an object nor null");
         }
@@ -176,7 +211,8 @@ public final class DebeziumDecoder implements Serializable {
     if (!sawSchema && top.size() == 2 && top.has("schema") && top.has("payload")) {
       sawSchema = true;
       JsonNode schemaNode = top.remove("schema");
-      schemaText = schemaNode.isObject() ? schemaNode.toString() : null;
+      schemaBytes =
+          schemaNode.isObject() ? schemaNode.toString().getBytes(StandardCharsets.UTF_8) : null;
     }
     boolean wrapped = sawSchema || (top.size() == 1 && top.has("payload"));
     if (!wrapped) {
@@ -192,7 +228,7 @@ public final class DebeziumDecoder implements Serializable {
     if (!payload.isObject()) {
       throw new DecodeException("'payload' is not an object");
     }
-    return new Envelope(payload, schemaText == null ? null : schema(schemaText));
+    return new Envelope(payload, schemaBytes == null ? null : schema(schemaBytes));
   }
 
   private static void expectEnd(JsonParser parser) throws IOException {
@@ -201,18 +237,21 @@ public final class DebeziumDecoder implements Serializable {
     }
   }
 
-  private EnvelopeSchema schema(String text) {
-    Map<String, EnvelopeSchema> cache = schemaCache();
-    EnvelopeSchema schema = cache.get(text);
-    if (schema == null) {
+  private EnvelopeSchema schema(byte[] bytes) {
+    Map<String, KnownSchema> cache = schemaCache();
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    KnownSchema known = cache.get(text);
+    if (known == null) {
       try {
-        schema = EnvelopeSchema.parse(mapper().readTree(text));
+        known = new KnownSchema(bytes, EnvelopeSchema.parse(mapper().readTree(bytes)));
       } catch (JsonProcessingException e) {
         throw new DecodeException("malformed schema: " + Json.describe(e));
+      } catch (IOException e) {
+        throw new DecodeException("unreadable schema: " + e.getMessage(), e);
       }
-      cache.put(text, schema);
+      cache.put(text, known);
     }
-    return schema;
+    return known.schema;
   }
 
   private ChangeRecord toChangeRecord(
@@ -272,12 +311,14 @@ public final class DebeziumDecoder implements Serializable {
             .setEventTime(eventTime(source, payload))
             .setColumns(ColumnValues.distinct(columns))
             .setOrigin(origin);
-    for (String name : List.of("connector", "name", "db", "schema", "table", "snapshot")) {
+    SortedMap<String, String> about = new TreeMap<>();
+    for (String name : SOURCE_FIELDS) {
       String value = text(source, name);
       if (value != null) {
-        builder.putSource(name, value);
+        about.put(name, value);
       }
     }
+    builder.setSource(about);
     try {
       return builder.build();
     } catch (ChangeRecord.MissingKeyException e) {
@@ -483,12 +524,12 @@ public final class DebeziumDecoder implements Serializable {
     return columnValues;
   }
 
-  private Map<String, EnvelopeSchema> schemaCache() {
+  private Map<String, KnownSchema> schemaCache() {
     if (schemaCache == null) {
       schemaCache =
           new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, EnvelopeSchema> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, KnownSchema> eldest) {
               return size() > SCHEMA_CACHE_SIZE;
             }
           };

@@ -10,13 +10,11 @@ import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.Truncation;
 import io.starflow.schemas.WarehouseNames;
-import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
 import java.util.Map;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -165,14 +163,19 @@ public abstract class DecodeDebezium
         String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
-  @Override
-  public Result expand(PCollection<RawRecord> input) {
+  /** The decoder this transform's configuration makes, for steps that decode as they read. */
+  public DebeziumDecoder decoder() {
     KeyColumns keys = keys();
     if (keys == null) {
       throw new IllegalArgumentException(
           "DecodeDebezium needs key columns: call withKeys(KeyColumns)");
     }
-    DebeziumDecoder decoder = new DebeziumDecoder(keys, table(), unavailablePlaceholder());
+    return new DebeziumDecoder(keys, table(), unavailablePlaceholder());
+  }
+
+  @Override
+  public Result expand(PCollection<RawRecord> input) {
+    DebeziumDecoder decoder = decoder();
     PCollectionTuple result =
         input.apply(
             "DecodeEnvelopes",
@@ -219,49 +222,44 @@ public abstract class DecodeDebezium
   }
 
   private static final class DecodeFn extends DoFn<RawRecord, ChangeRecord> {
-    private final DebeziumDecoder decoder;
+    private final DebeziumDecoding decoding;
     private final BadRecordRouter router;
-    private final Counter decoded = StarflowMetrics.counter(StarflowMetrics.DECODED);
-    private final Counter tombstones = StarflowMetrics.counter(StarflowMetrics.TOMBSTONES);
-    private final Counter truncations = StarflowMetrics.counter(StarflowMetrics.TRUNCATIONS);
-    private final Counter notRowChanges = StarflowMetrics.counter(StarflowMetrics.NOT_ROW_CHANGES);
-    private final Counter failed = StarflowMetrics.counter(StarflowMetrics.DECODE_FAILED);
 
     DecodeFn(DebeziumDecoder decoder, BadRecordRouter router) {
-      this.decoder = decoder;
+      this.decoding = new DebeziumDecoding(decoder);
       this.router = router;
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      decoding.flush();
     }
 
     @ProcessElement
     public void process(@Element RawRecord raw, MultiOutputReceiver out) throws Exception {
-      ChangeRecord record;
-      try {
-        record = decoder.decode(raw.value(), raw.origin());
-      } catch (Truncated e) {
-        truncations.inc();
-        out.get(TRUNCATIONS).output(e.truncation());
-        return;
-      } catch (NotARowChange e) {
-        notRowChanges.inc();
-        out.get(TOMBSTONES).output(raw.origin());
-        return;
-      } catch (DecodeException e) {
-        failed.inc();
-        DeadLetters.route(router, out, STAGE, raw, e, e.getMessage());
-        return;
-      } catch (RuntimeException e) {
-        // Input the decoder did not foresee: keep the record rather than fail the whole run.
-        failed.inc();
-        DeadLetters.route(router, out, STAGE, raw, e, "unexpected decoding failure: " + e);
-        return;
-      }
-      if (record == null) {
-        tombstones.inc();
-        out.get(TOMBSTONES).output(raw.origin());
-        return;
-      }
-      decoded.inc();
-      out.get(DECODED).output(record);
+      decoding.decode(
+          raw,
+          new DebeziumDecoding.Outcomes() {
+            @Override
+            public void change(ChangeRecord record) {
+              out.get(DECODED).output(record);
+            }
+
+            @Override
+            public void truncation(Truncation truncation) {
+              out.get(TRUNCATIONS).output(truncation);
+            }
+
+            @Override
+            public void skipped(RawRecord skipped) {
+              out.get(TOMBSTONES).output(skipped.origin());
+            }
+
+            @Override
+            public void failed(RawRecord failed, Exception cause, String reason) throws Exception {
+              DeadLetters.route(router, out, STAGE, failed, cause, reason);
+            }
+          });
     }
   }
 }

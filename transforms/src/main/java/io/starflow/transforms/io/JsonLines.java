@@ -8,4 +8,9 @@ public final class JsonLines {
   public static ReadJsonLines read(String filepattern) {
     return ReadJsonLines.of(filepattern);
   }
+
+  /** The byte ranges of the files matching {@code filepattern}, for readers that work in ranges. */
+  public static PlanFileRanges ranges(String filepattern) {
+    return new PlanFileRanges(filepattern, FileRange.DEFAULT_BYTES);
+  }
 }

@@ -1,7 +1,10 @@
 package io.starflow.transforms.io;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -14,18 +17,33 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * Reads the lines of one {@link FileRange} as UTF-8, strictly: a line that is not valid UTF-8 is
  * reported as such (with the byte where it breaks), never decoded with replacement characters. A
  * line ends at {@code \n}; a {@code \r} before it is dropped, and so is a byte order mark at the
- * start of a file. Lines are handed over with their number within the range, from 1.
+ * start of a file. Lines are handed over with their number within the range, from 1: as bytes
+ * ({@link Lines#line(long, byte[], int, int)}, valid UTF-8, no copy made when the line lies in one
+ * chunk of the file) or as text.
  *
  * <p>Not thread-safe: one reader per thread.
  */
 public final class LineReader {
   private static final int CHUNK = 1 << 20;
   private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long NEWLINES = ONES * '\n';
 
   /** What the lines of a range are handed to. */
   public interface Lines {
     /** A line of text. */
     void line(long number, String text) throws Exception;
+
+    /**
+     * A line as UTF-8 bytes, {@code bytes[offset, offset + length)}, valid for the call only. By
+     * default, as text.
+     */
+    default void line(long number, byte[] bytes, int offset, int length) throws Exception {
+      line(number, new String(bytes, offset, length, StandardCharsets.UTF_8));
+    }
 
     /** A line that is not valid UTF-8: its text with replacement characters, and why. */
     void invalid(long number, String lossyText, String reason) throws Exception;
@@ -39,10 +57,10 @@ public final class LineReader {
 
   private final Utf8 utf8 = new Utf8();
 
+  /** A line that spans chunks, gathered here. */
   private byte[] line = new byte[1 << 12];
-  private int lineLength;
-  private boolean lineHasHighBytes;
 
+  private int lineLength;
   private long firstLineStart;
 
   /**
@@ -58,6 +76,7 @@ public final class LineReader {
     ResourceId file = FileSystems.matchNewResource(range.file(), false);
     try (ReadableByteChannel channel = open(file, range)) {
       ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+      byte[] bytes = buffer.array();
       long offset = range.compressed() ? 0 : range.start();
       firstLineStart = offset;
       boolean skipping = offset > 0;
@@ -72,7 +91,6 @@ public final class LineReader {
       long read = 0;
       boolean atFileStart = offset == 0;
       lineLength = 0;
-      lineHasHighBytes = false;
       while (true) {
         buffer.clear();
         int n = channel.read(buffer);
@@ -81,34 +99,35 @@ public final class LineReader {
         }
         read += n;
         lines.bytesRead(Math.min(read, range.length()));
-        byte[] bytes = buffer.array();
         int from = 0;
         if (atFileStart && n >= BOM.length && Arrays.equals(bytes, 0, 3, BOM, 0, 3)) {
           from = BOM.length;
           offset += BOM.length;
         }
         atFileStart = false;
-        for (int i = from; i < n; i++) {
-          if (bytes[i] != '\n') {
-            continue;
-          }
-          int length = i - from;
+        int newline;
+        while ((newline = indexOfNewline(bytes, from, n)) >= 0) {
+          int length = newline - from;
           long lineEnd = offset + length;
           if (skipping) {
             skipping = false;
+            lineLength = 0;
             firstLineStart = lineEnd + 1;
             if (firstLineStart >= end) {
               return 0;
             }
-          } else {
+          } else if (lineLength > 0) {
             append(bytes, from, length);
-            emit(++number, lines);
-            if (lineEnd + 1 >= end) {
-              return number;
-            }
+            emit(++number, line, 0, lineLength, lines);
+            lineLength = 0;
+          } else {
+            emit(++number, bytes, from, length, lines);
+          }
+          if (!skipping && lineEnd + 1 >= end) {
+            return number;
           }
           offset = lineEnd + 1;
-          from = i + 1;
+          from = newline + 1;
         }
         if (!skipping) {
           append(bytes, from, n - from);
@@ -116,10 +135,41 @@ public final class LineReader {
         offset += n - from;
       }
       if (!skipping && lineLength > 0) {
-        emit(++number, lines); // the last line of the file, without a newline
+        emit(++number, line, 0, lineLength, lines); // the last line, without a newline
       }
       return number;
     }
+  }
+
+  /** The index of the first {@code \n} in {@code bytes[from, to)}, or -1: eight bytes a step. */
+  static int indexOfNewline(byte[] bytes, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long word = (long) LONGS.get(bytes, i) ^ NEWLINES;
+      long found = (word - ONES) & ~word & HIGHS;
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (bytes[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether every byte of {@code bytes[from, to)} is ASCII: eight bytes a step. */
+  static boolean isAscii(byte[] bytes, int from, int to) {
+    int i = from;
+    long high = 0;
+    for (; i + 8 <= to; i += 8) {
+      high |= (long) LONGS.get(bytes, i);
+    }
+    for (; i < to; i++) {
+      high |= bytes[i];
+    }
+    return (high & HIGHS) == 0;
   }
 
   private static ReadableByteChannel open(ResourceId file, FileRange range) throws IOException {
@@ -133,39 +183,32 @@ public final class LineReader {
     if (lineLength + length > line.length) {
       line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + length));
     }
-    for (int i = 0; i < length; i++) {
-      byte b = bytes[from + i];
-      lineHasHighBytes |= b < 0;
-      line[lineLength + i] = b;
-    }
+    System.arraycopy(bytes, from, line, lineLength, length);
     lineLength += length;
   }
 
-  private void emit(long number, Lines lines) throws Exception {
-    int length = lineLength;
-    if (length > 0 && line[length - 1] == '\r') {
+  private void emit(long number, byte[] bytes, int from, int length, Lines lines) throws Exception {
+    if (length > 0 && bytes[from + length - 1] == '\r') {
       length--;
     }
-    boolean highBytes = lineHasHighBytes;
-    lineLength = 0;
-    lineHasHighBytes = false;
-    if (isBlank(line, length)) {
+    if (isBlank(bytes, from, length)) {
       lines.blank(number);
       return;
     }
-    String text =
-        highBytes
-            ? utf8.decode(line, length)
-            : new String(line, 0, length, StandardCharsets.ISO_8859_1);
-    if (text != null) {
-      lines.line(number, text);
+    if (isAscii(bytes, from, from + length)) {
+      lines.line(number, bytes, from, length);
+      return;
+    }
+    byte[] copy = Arrays.copyOfRange(bytes, from, from + length);
+    if (utf8.decode(copy, length) != null) {
+      lines.line(number, copy, 0, length);
     } else {
-      lines.invalid(number, Utf8.lossy(line, length), utf8.whyInvalid(line, length, "line"));
+      lines.invalid(number, Utf8.lossy(copy, length), utf8.whyInvalid(copy, length, "line"));
     }
   }
 
-  private static boolean isBlank(byte[] bytes, int length) {
-    for (int i = 0; i < length; i++) {
+  private static boolean isBlank(byte[] bytes, int from, int length) {
+    for (int i = from; i < from + length; i++) {
       byte b = bytes[i];
       if (b != ' ' && b != '\t' && b != '\r' && b != 0x0B && b != '\f') {
         return false;

@@ -7,14 +7,10 @@ import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.RawRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
-import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
@@ -89,14 +85,7 @@ public abstract class ReadJsonLines extends PTransform<PBegin, PCollection<RawRe
   public PCollection<RawRecord> expand(PBegin input) {
     PCollectionTuple read =
         input
-            .apply(
-                "MatchFiles",
-                FileIO.match()
-                    .filepattern(filepattern())
-                    .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
-            .apply("PlanRanges", ParDo.of(new PlanRangesFn(rangeBytes())))
-            .setCoder(FileRange.coder())
-            .apply("SpreadRanges", Reshuffle.viaRandomKey())
+            .apply("PlanRanges", JsonLines.ranges(filepattern()).withRangeBytes(rangeBytes()))
             .apply(
                 "ReadLines",
                 ParDo.of(new ReadRangeFn(badRecordRouter()))
@@ -124,20 +113,6 @@ public abstract class ReadJsonLines extends PTransform<PBegin, PCollection<RawRe
     abstract Builder setBadRecordRouter(BadRecordRouter router);
 
     abstract ReadJsonLines build();
-  }
-
-  /** Splits each matched file into the ranges that are read in parallel. */
-  static final class PlanRangesFn extends DoFn<MatchResult.Metadata, FileRange> {
-    private final long rangeBytes;
-
-    PlanRangesFn(long rangeBytes) {
-      this.rangeBytes = rangeBytes;
-    }
-
-    @ProcessElement
-    public void process(@Element MatchResult.Metadata file, OutputReceiver<FileRange> out) {
-      FileRange.of(file, rangeBytes).forEach(out::output);
-    }
   }
 
   private static final class ReadRangeFn extends DoFn<FileRange, RawRecord> {

@@ -242,36 +242,21 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
    * offset ranges is not public.
    */
   private PCollection<RawRecord> readTimeRange(PBegin input, Map<String, Object> config) {
-    return input
-        .apply("Start", Impulse.create())
-        .apply(
-            "PlanOffsetRanges",
-            ParDo.of(
-                new PlanRangesFn(
-                    bootstrapServers(), topics(), start(), startTime(), stopTime(), config)))
-        .setCoder(
-            KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
-        .apply("SpreadRanges", Reshuffle.viaRandomKey())
-        .apply(
-            "ReadOffsetRanges",
-            ParDo.of(new ReadRangeFn(bootstrapServers(), config, badRecordRouter()))
-                .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)))
-        .apply("Records", new RecordsOf(this));
-  }
-
-  /** The records of a read, its undecodable ones given to the error handler. */
-  private static final class RecordsOf
-      extends PTransform<PCollectionTuple, PCollection<RawRecord>> {
-    private final ReadKafkaRecords read;
-
-    RecordsOf(ReadKafkaRecords read) {
-      this.read = read;
-    }
-
-    @Override
-    public PCollection<RawRecord> expand(PCollectionTuple input) {
-      return read.records(input);
-    }
+    return records(
+        input
+            .apply("Start", Impulse.create())
+            .apply(
+                "PlanOffsetRanges",
+                ParDo.of(
+                    new PlanRangesFn(
+                        bootstrapServers(), topics(), start(), startTime(), stopTime(), config)))
+            .setCoder(
+                KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
+            .apply("SpreadRanges", Reshuffle.viaRandomKey())
+            .apply(
+                "ReadOffsetRanges",
+                ParDo.of(new ReadRangeFn(bootstrapServers(), config, badRecordRouter()))
+                    .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))));
   }
 
   /** Turns a time range into one offset range per partition that has records in it. */

@@ -129,14 +129,21 @@ public abstract class DdlDialect implements Serializable {
     definitions.add(quote(SqlDialect.VALID_TO) + " " + sqlType(ColumnType.TIMESTAMPTZ));
     definitions.add(quote(SqlDialect.IS_CURRENT) + " " + sqlType(ColumnType.BOOLEAN) + " NOT NULL");
     definitions.add(quote(SqlDialect.UNAVAILABLE) + " " + textType());
-    List<String> primaryKey = new ArrayList<>(keys);
-    primaryKey.add(Identifiers.POSITION);
-    definitions.add(primaryKey(primaryKey));
+    if (historyPrimaryKey()) {
+      List<String> primaryKey = new ArrayList<>(keys);
+      primaryKey.add(Identifiers.POSITION);
+      definitions.add(primaryKey(primaryKey));
+    }
     return "CREATE TABLE IF NOT EXISTS "
         + quote(SqlDialect.historyTable(table))
         + " (\n  "
         + String.join(",\n  ", definitions)
         + "\n)";
+  }
+
+  /** Whether history tables declare their primary key, (natural key, position). */
+  boolean historyPrimaryKey() {
+    return true;
   }
 
   public String createDeadLetterTableSql() {

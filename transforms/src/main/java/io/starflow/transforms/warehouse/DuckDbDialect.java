@@ -173,10 +173,79 @@ final class DuckDbDialect extends SqlDialect {
   }
 
   @Override
+  String createVersionStage(String stage, List<TableColumn> columns) {
+    return "CREATE TABLE IF NOT EXISTS " + quote(stage) + " (" + definitions(columns) + ")";
+  }
+
+  @Override
+  String createVersionBuffer(String buffer, List<TableColumn> columns) {
+    return "CREATE OR REPLACE TEMP TABLE " + quote(buffer) + " (" + definitions(columns) + ")";
+  }
+
+  /** Versions are appended to their temporary buffer, which is much faster than a stored table. */
+  @Override
+  StageWriter openVersionStage(Connection connection, String stage, List<TableColumn> columns)
+      throws SQLException {
+    return appending(
+        connection.unwrap(DuckDBConnection.class).createAppender("temp", "main", stage), columns);
+  }
+
+  @Override
+  String createTempView(String name, String query) {
+    return "CREATE OR REPLACE TEMP VIEW " + quote(name) + " AS " + query;
+  }
+
+  @Override
+  String createTempAs(String name, String query) {
+    return "CREATE OR REPLACE TEMP TABLE " + quote(name) + " AS " + query;
+  }
+
+  /**
+   * DuckDB keeps the (key, position) uniqueness of history rows by how they are written (one
+   * writer, versions added once): a unique index over long text keys would cost more than the load
+   * itself.
+   */
+  @Override
+  boolean historyPrimaryKey() {
+    return false;
+  }
+
+  @Override
+  String contentHash(List<String> columns) {
+    return "hash(" + quoted(columns) + ")";
+  }
+
+  @Override
+  String firstOfEach(String from, List<String> names, String partition, String order) {
+    return "SELECT "
+        + quoted(names)
+        + " FROM "
+        + from
+        + " u QUALIFY row_number() OVER (PARTITION BY "
+        + partition
+        + " ORDER BY "
+        + order
+        + ") = 1";
+  }
+
+  @Override
+  String rowJson(String alias) {
+    return "CAST(to_json(" + alias + ") AS VARCHAR)";
+  }
+
+  @Override
+  String md5(String text) {
+    return "md5(" + text + ")";
+  }
+
+  @Override
   StageWriter openStage(Connection connection, String stage, List<TableColumn> columns)
       throws SQLException {
-    DuckDBAppender appender =
-        connection.unwrap(DuckDBConnection.class).createAppender("temp", "main", stage);
+    return appending(
+        connection.unwrap(DuckDBConnection.class).createAppender("temp", "main", stage), columns);
+  }
+
+  private static StageWriter appending(DuckDBAppender appender, List<TableColumn> columns) {
     ColumnType.Kind[] kinds =
         columns.stream().map(c -> c.type().kind()).toArray(ColumnType.Kind[]::new);
     return new StageWriter() {

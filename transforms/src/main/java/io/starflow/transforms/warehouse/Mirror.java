@@ -17,6 +17,33 @@ public final class Mirror {
     return WriteMirrorBatches.create(warehouse);
   }
 
+  /**
+   * Stages every version of change records in {@code warehouse}, for {@link #applyStaged}; see
+   * {@link StageChanges}.
+   */
+  public static StageChanges stage(Warehouse warehouse) {
+    return StageChanges.create(warehouse);
+  }
+
+  /**
+   * Reads, decodes and stages the Debezium JSON-lines files matching {@code filepattern} in one
+   * step; see {@link StageFiles}.
+   */
+  public static StageFiles stageFiles(
+      String filepattern,
+      io.starflow.transforms.debezium.DecodeDebezium decode,
+      StageChanges stage,
+      org.apache.beam.sdk.transforms.errorhandling.ErrorHandler<
+              org.apache.beam.sdk.transforms.errorhandling.BadRecord, ?>
+          deadLetters) {
+    return StageFiles.of(filepattern, decode, stage, deadLetters);
+  }
+
+  /** Applies what {@code stage} staged, set-based; see {@link ApplyStaged}. */
+  public static ApplyStaged applyStaged(StageChanges stage) {
+    return ApplyStaged.of(stage);
+  }
+
   /** Applies truncates of source tables in {@code warehouse}; see {@link ApplyTruncations}. */
   public static ApplyTruncations applyTruncations(Warehouse warehouse) {
     return ApplyTruncations.create(warehouse);

@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import javax.annotation.Nullable;
 
 /**
  * Applies batches of change records to mirror tables: one table per source table, holding the
@@ -43,6 +45,7 @@ import java.util.Set;
  * <p>Not thread-safe: one writer per thread, each with its own connection.
  */
 public final class MirrorWriter implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MirrorWriter.class);
 
   private final Warehouse warehouse;
   private final SqlDialect dialect;
@@ -158,6 +161,351 @@ public final class MirrorWriter implements AutoCloseable {
   }
 
   /**
+   * Stages versions of change records in bulk, for {@link #applyStaged}: every version is coerced
+   * to its table (which is made sure of, with its history table when asked) and appended, with its
+   * origin and a content hash that breaks ties at one position, to a stage table of this writer.
+   * Rows are buffered per table and written in bulk (DuckDB's Appender, PostgreSQL's COPY), each
+   * flush committed. A stage follows its table's columns: a record that brings new ones starts a
+   * new stage. Not thread-safe.
+   */
+  public final class VersionStage {
+    private static final int FLUSH_ROWS = 20_000;
+
+    private final String prefix;
+    private final boolean history;
+    private final Map<String, TableStage> tables = new HashMap<>();
+    private final Map<String, Set<String>> staged = new LinkedHashMap<>();
+    private int stagesMade;
+
+    private VersionStage(String prefix, boolean history) {
+      this.prefix = prefix;
+      this.history = history;
+    }
+
+    private final class TableStage {
+      final String name;
+      final Layout layout;
+      final List<TableColumn> columns;
+
+      /** A connection-private table rows are appended to, then moved to the stage; or null. */
+      final @Nullable String buffer;
+
+      final Set<String> exactNames = new java.util.HashSet<>();
+      final List<Object[]> rows = new ArrayList<>();
+      @Nullable SqlDialect.StageWriter writer;
+      long buffered;
+
+      TableStage(String name, Layout layout, @Nullable String buffer) {
+        this.name = name;
+        this.layout = layout;
+        this.columns = dialect.versionStageColumns(layout.columns);
+        this.buffer = buffer;
+        layout.columns.forEach(c -> exactNames.add(c.name()));
+      }
+
+      boolean holds(ChangeRecord record) {
+        for (Column column : record.columns()) {
+          if (!exactNames.contains(column.name()) && !layout.has(column.name())) {
+            return false;
+          }
+        }
+        return true;
+      }
+
+      void append(Object[] row) throws SQLException {
+        if (buffer == null) {
+          rows.add(row);
+          if (rows.size() >= FLUSH_ROWS) {
+            flush(this);
+          }
+          return;
+        }
+        if (writer == null) {
+          writer = dialect.openVersionStage(session.connection(), buffer, columns);
+        }
+        writer.append(row);
+        buffered++;
+      }
+    }
+
+    /**
+     * Stages one version; returns the reason it cannot land (a value that does not fit, a table
+     * whose key or name does not fit the warehouse's), or null.
+     */
+    public @Nullable String add(ChangeRecord record) throws SQLException {
+      String table = record.table();
+      TableStage stage = tables.get(table);
+      if (stage == null || !stage.holds(record)) {
+        if (stage != null) {
+          flush(stage);
+        }
+        Layout layout;
+        try {
+          layout = ensureTable(table, List.of(record), history);
+        } catch (UnwritableTableException e) {
+          return e.getMessage();
+        }
+        stage = newStage(table, layout);
+      }
+      Object[] row;
+      try {
+        row = stageRow(stage.layout, record, new LinkedHashSet<>());
+      } catch (Coercion.DoesNotFitException e) {
+        return e.getMessage();
+      }
+      Object[] versioned = Arrays.copyOf(row, row.length + 1);
+      versioned[row.length] = record.origin();
+      stage.append(versioned);
+      return null;
+    }
+
+    private TableStage newStage(String table, Layout layout) throws SQLException {
+      String name = prefix + "_" + stagesMade++;
+      List<TableColumn> columns = dialect.versionStageColumns(layout.columns);
+      session.executeDdl(dialect.createVersionStage(name, columns));
+      String buffer = dialect.createVersionBuffer(name + "_buffer", columns);
+      if (buffer != null) {
+        session.inTransaction(c -> execute(c, buffer));
+      }
+      TableStage stage = new TableStage(name, layout, buffer == null ? null : name + "_buffer");
+      tables.put(table, stage);
+      staged.computeIfAbsent(table, t -> new LinkedHashSet<>()).add(name);
+      return stage;
+    }
+
+    /** Writes every row added so far to its stage; returns the stages that hold rows, by table. */
+    public Map<String, Set<String>> flush() throws SQLException {
+      for (TableStage stage : tables.values()) {
+        flush(stage);
+      }
+      return staged;
+    }
+
+    private void flush(TableStage stage) throws SQLException {
+      if (stage.buffer != null) {
+        if (stage.writer == null) {
+          return;
+        }
+        stage.writer.close(); // the rows are in the buffer now
+        stage.writer = null;
+        session.inTransaction(
+            WarehouseLocks.forWrites(warehouse),
+            c -> {
+              execute(c, dialect.copyRows(stage.buffer, stage.name));
+              execute(c, dialect.deleteAll(stage.buffer));
+              return 0L;
+            },
+            c -> {});
+        stage.buffered = 0;
+        return;
+      }
+      if (stage.rows.isEmpty()) {
+        return;
+      }
+      session.inTransaction(
+          WarehouseLocks.forWrites(warehouse),
+          c -> {
+            try (SqlDialect.StageWriter writer =
+                dialect.openVersionStage(c, stage.name, stage.columns)) {
+              for (Object[] row : stage.rows) {
+                writer.append(row);
+              }
+            }
+            return (long) stage.rows.size();
+          },
+          c -> {});
+      stage.rows.clear();
+    }
+  }
+
+  /**
+   * A stage of versions for {@link #applyStaged}, its tables named after {@code prefix} (unique to
+   * this writer in the warehouse); with {@code history}, tables get their history table too.
+   */
+  public VersionStage versionStage(String prefix, boolean history) {
+    return new VersionStage(prefix, history);
+  }
+
+  /** What applying one table's staged versions did. */
+  public static final class StagedResult {
+    /** Versions staged, redeliveries included. */
+    public final long staged;
+
+    /** Rows handed to the guarded upsert: the latest version of each key. */
+    public final long applied;
+
+    /** Rows the upsert inserted or replaced. */
+    public final long changed;
+
+    /** Versions added to the history. */
+    public final long historyAdded;
+
+    /** Versions dead-lettered because the warehouse refused the table's batch. */
+    public final long refused;
+
+    StagedResult(long staged, long applied, long changed, long historyAdded, long refused) {
+      this.staged = staged;
+      this.applied = applied;
+      this.changed = changed;
+      this.historyAdded = historyAdded;
+      this.refused = refused;
+    }
+  }
+
+  private static final String VERSIONS = "starflow_versions";
+
+  /** Whether {@link #VERSIONS} is, in the transaction at hand, a view of the stages. */
+  private boolean versionsAreAView;
+
+  private static final String LATEST = "starflow_latest";
+
+  /**
+   * Applies the versions of {@code table} staged in {@code stages}, set-based in one transaction:
+   * every distinct version (key and position) to the history (when {@code history}; intervals and
+   * values left unavailable recomputed for the keys touched), and the latest per key to the mirror
+   * with the guarded upsert, its unavailable columns filled from the newest older version that has
+   * them, else from the table. Then drops the stages. When the warehouse refuses the batch (for a
+   * reason other than a lost connection), every staged version is dead-lettered with the reason and
+   * the stages are dropped all the same.
+   */
+  public StagedResult applyStaged(String table, List<String> stages, boolean history)
+      throws SQLException {
+    long[] counts = new long[5];
+    try {
+      session.inTransaction(
+          WarehouseLocks.forWrites(warehouse),
+          c -> {
+            long started = System.nanoTime();
+            Layout layout = withoutMetadata(readLayout(c, table));
+            counts[0] = collect(c, table, stages, layout);
+            long collected = System.nanoTime();
+            if (history) {
+              counts[3] = appendHistory(c, table, layout, VERSIONS);
+            }
+            long historized = System.nanoTime();
+            execute(c, dialect.latestVersions(LATEST, VERSIONS, layout.keys, layout.columns));
+            counts[1] = count(c, LATEST);
+            for (String column : unavailableColumns(c, VERSIONS, layout)) {
+              try (PreparedStatement fill =
+                  c.prepareStatement(
+                      dialect.fillLatestFromVersions(LATEST, VERSIONS, layout.keys, column))) {
+                for (int i = 1; i <= 3; i++) {
+                  fill.setString(i, "," + column + ",");
+                }
+                fill.executeUpdate();
+              }
+            }
+            counts[2] =
+                upsertMirror(c, table, layout, LATEST, unavailableColumns(c, LATEST, layout));
+            dropAll(c, stages);
+            LOG.debug(
+                "{}: {} versions collected in {} ms, history in {} ms, mirror in {} ms",
+                table,
+                counts[0],
+                (collected - started) / 1_000_000,
+                (historized - collected) / 1_000_000,
+                (System.nanoTime() - historized) / 1_000_000);
+            return counts[2];
+          },
+          c -> {});
+    } catch (SQLException e) {
+      if (session.isConnectionFailure(e)) {
+        throw e;
+      }
+      String reason =
+          "mirror table "
+              + table
+              + ": the warehouse refused the batch: "
+              + warehouse.masked(e.getMessage());
+      session.executeDdl(dialect.createDeadLetterTableSql());
+      counts[4] =
+          session.inTransaction(
+              WarehouseLocks.forWrites(warehouse),
+              c -> {
+                Layout layout = withoutMetadata(readLayout(c, table));
+                long versions = collect(c, table, stages, layout);
+                try (PreparedStatement letters =
+                    c.prepareStatement(dialect.deadLetterVersions(VERSIONS))) {
+                  letters.setString(1, reason);
+                  letters.executeUpdate();
+                }
+                dropAll(c, stages);
+                return versions;
+              },
+              c -> {});
+      counts[0] = counts[4];
+    }
+    return new StagedResult(counts[0], counts[1], counts[2], counts[3], counts[4]);
+  }
+
+  /**
+   * Collects the distinct versions of the stages into {@link #VERSIONS}; returns how many were
+   * staged.
+   */
+  private long collect(Connection c, String table, List<String> stages, Layout layout)
+      throws SQLException {
+    List<List<String>> stageColumns = new ArrayList<>();
+    long staged = 0;
+    for (String stage : stages) {
+      List<String> names = new ArrayList<>();
+      Layout stageLayout = readLayout(c, stage);
+      if (stageLayout != null) {
+        stageLayout.columns.forEach(column -> names.add(column.name()));
+      }
+      stageColumns.add(names);
+      staged += count(c, stage);
+    }
+    String union = dialect.unionOfStages(stages, stageColumns, layout.columns);
+    long repeated;
+    try (Statement query = c.createStatement();
+        ResultSet rs = query.executeQuery(dialect.countRepeatedVersions(union, layout.keys))) {
+      rs.next();
+      repeated = rs.getLong(1);
+    }
+    // Most inputs hold each version once: then the stages are read as they are, not copied.
+    versionsAreAView = repeated == 0;
+    execute(
+        c,
+        repeated == 0
+            ? dialect.versionsAsView(VERSIONS, union)
+            : dialect.distinctVersions(VERSIONS, union, layout.keys, layout.columns));
+    return staged;
+  }
+
+  private Set<String> unavailableColumns(Connection c, String versions, Layout layout)
+      throws SQLException {
+    Set<String> unavailable = new LinkedHashSet<>();
+    try (Statement query = c.createStatement();
+        ResultSet rs = query.executeQuery(dialect.unavailableIn(versions))) {
+      while (rs.next()) {
+        for (String name : rs.getString(1).split(",")) {
+          if (!name.isEmpty() && layout.has(name)) {
+            unavailable.add(name);
+          }
+        }
+      }
+    }
+    return unavailable;
+  }
+
+  private long count(Connection c, String table) throws SQLException {
+    try (Statement query = c.createStatement();
+        ResultSet rs = query.executeQuery(dialect.countRows(table))) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private void dropAll(Connection c, List<String> stages) throws SQLException {
+    // the view of the stages first: the warehouse keeps a table a view depends on
+    execute(c, versionsAreAView ? dialect.dropView(VERSIONS) : dialect.dropTable(VERSIONS));
+    execute(c, dialect.dropTable(LATEST));
+    for (String stage : stages) {
+      execute(c, dialect.dropTable(stage));
+    }
+  }
+
+  /**
    * Applies a truncate: rows of the table older than its position become tombstones at it (only
    * their key kept), every key of the history with a version before it gets a deletion there, and
    * the truncation is kept so that older versions that arrive later are treated the same. Writes of
@@ -200,6 +548,7 @@ public final class MirrorWriter implements AutoCloseable {
             try (PreparedStatement insert =
                 c.prepareStatement(dialect.truncateHistory(table, layout.keys))) {
               bindTruncation(insert, position, time);
+              insert.setString(4, position);
               insert.executeUpdate();
             }
             execute(c, dialect.recomputeHistoryIntervals(table, null, layout.keys));
@@ -467,16 +816,24 @@ public final class MirrorWriter implements AutoCloseable {
    */
   private long appendHistory(Connection c, String table, Layout layout, String stage)
       throws SQLException {
+    long started = System.nanoTime();
+    boolean hadVersions;
+    try (Statement query = c.createStatement();
+        ResultSet rs = query.executeQuery(dialect.historyOfStagedKeys(table, stage, layout.keys))) {
+      rs.next();
+      hadVersions = rs.getBoolean(1);
+    }
     long added;
     try (Statement insert = c.createStatement()) {
       added =
           insert.executeUpdate(
               dialect.insertHistoryFromStage(table, stage, layout.keys, layout.columns));
     }
+    long truncated;
     try (PreparedStatement truncations =
         c.prepareStatement(dialect.truncationsOfStagedVersions(table, stage, layout.keys))) {
       truncations.setString(1, table);
-      truncations.executeUpdate();
+      truncated = truncations.executeUpdate();
     }
     Set<String> unavailable = new LinkedHashSet<>();
     try (Statement query = c.createStatement();
@@ -498,9 +855,20 @@ public final class MirrorWriter implements AutoCloseable {
         fill.executeUpdate();
       }
     }
-    try (Statement recompute = c.createStatement()) {
-      recompute.executeUpdate(dialect.recomputeHistoryIntervals(table, stage, layout.keys));
+    long filled = System.nanoTime();
+    // New versions got their intervals as they were added; the ones already there, or next to a
+    // truncation added after them, may have to change.
+    if (hadVersions || truncated > 0) {
+      try (Statement recompute = c.createStatement()) {
+        recompute.executeUpdate(dialect.recomputeHistoryIntervals(table, stage, layout.keys));
+      }
     }
+    LOG.debug(
+        "{}: {} versions added to the history in {} ms, intervals in {} ms",
+        table,
+        added,
+        (filled - started) / 1_000_000,
+        (System.nanoTime() - filled) / 1_000_000);
     return added;
   }
 

@@ -171,6 +171,47 @@ final class PostgresDialect extends SqlDialect {
     return null;
   }
 
+  /** Unlogged: a stage is rebuilt from its input, never worth a write-ahead log. */
+  @Override
+  String createVersionStage(String stage, List<TableColumn> columns) {
+    return "CREATE UNLOGGED TABLE IF NOT EXISTS "
+        + quote(stage)
+        + " ("
+        + definitions(columns)
+        + ")";
+  }
+
+  @Override
+  StageWriter openVersionStage(Connection connection, String stage, List<TableColumn> columns)
+      throws SQLException {
+    return openStage(connection, stage, columns);
+  }
+
+  @Override
+  String createTempView(String name, String query) {
+    return "CREATE TEMP VIEW " + quote(name) + " AS " + query;
+  }
+
+  @Override
+  String createTempAs(String name, String query) {
+    return "CREATE TEMP TABLE " + quote(name) + " ON COMMIT DROP AS " + query;
+  }
+
+  @Override
+  String contentHash(List<String> columns) {
+    return "md5(CAST(ROW(" + quoted(columns) + ") AS TEXT))";
+  }
+
+  @Override
+  String rowJson(String alias) {
+    return "CAST(row_to_json(" + alias + ") AS TEXT)";
+  }
+
+  @Override
+  String md5(String text) {
+    return "md5(" + text + ")";
+  }
+
   @Override
   StageWriter openStage(Connection connection, String stage, List<TableColumn> columns)
       throws SQLException {

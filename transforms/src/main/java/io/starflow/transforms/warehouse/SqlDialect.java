@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 import javax.annotation.Nullable;
 
@@ -73,6 +74,44 @@ public abstract class SqlDialect extends DdlDialect {
 
   abstract StageWriter openStage(Connection connection, String stage, List<TableColumn> columns)
       throws SQLException;
+
+  /**
+   * A stage of versions that outlives transactions and connections (one per writer, dropped once
+   * applied): unlogged where the warehouse has the notion.
+   */
+  abstract String createVersionStage(String stage, List<TableColumn> columns);
+
+  /**
+   * A connection-private table that versions are appended to before they move to their stage in one
+   * statement (appending to it is much cheaper than to a stored table); null when rows are written
+   * to the stage directly.
+   */
+  @Nullable
+  String createVersionBuffer(String buffer, List<TableColumn> columns) {
+    return null;
+  }
+
+  /** Copies every row of the buffer {@code from} to the stage {@code to}. */
+  String copyRows(String from, String to) {
+    return "INSERT INTO " + quote(to) + " SELECT * FROM " + quote(from);
+  }
+
+  String deleteAll(String table) {
+    return "DELETE FROM " + quote(table);
+  }
+
+  /** Opens a writer of rows into the version stage {@code stage}; they are kept at commit. */
+  abstract StageWriter openVersionStage(
+      Connection connection, String stage, List<TableColumn> columns) throws SQLException;
+
+  /** A connection-private table holding the rows of {@code query}, gone after the transaction. */
+  abstract String createTempAs(String name, String query);
+
+  /** The JSON text of the row of the table aliased {@code alias}. */
+  abstract String rowJson(String alias);
+
+  /** The MD5 of the text {@code text}, as 32 hex digits. */
+  abstract String md5(String text);
 
   /** The columns of a mirror table that follow the source's own. */
   List<TableColumn> metadataColumns() {
@@ -183,7 +222,10 @@ public abstract class SqlDialect extends DdlDialect {
   static final String VALID_TO = "valid_to";
   static final String IS_CURRENT = "is_current";
 
-  /** Adds the staged versions to the history; a version already there is left alone. */
+  /**
+   * Adds the staged versions to the history, with their validity intervals among every version of
+   * their keys (those already there included); a version already there is left alone.
+   */
   String insertHistoryFromStage(
       String table, String stage, List<String> keys, List<TableColumn> columns) {
     List<String> names = new ArrayList<>();
@@ -191,27 +233,86 @@ public abstract class SqlDialect extends DdlDialect {
     names.add(Identifiers.POSITION);
     names.add(Identifiers.DELETED);
     names.add(Identifiers.OP);
-    String selected =
-        quoted(names)
-            + ", "
-            + quote(Identifiers.EVENT_TIME)
-            + ", NULL, false, "
-            + quote(UNAVAILABLE);
     List<String> inserted = new ArrayList<>(names);
     inserted.addAll(List.of(VALID_FROM, VALID_TO, IS_CURRENT, UNAVAILABLE));
-    List<String> primaryKey = new ArrayList<>(keys);
-    primaryKey.add(Identifiers.POSITION);
+    String window =
+        " OVER (PARTITION BY " + quoted(keys) + " ORDER BY " + quote(Identifiers.POSITION) + ")";
     return "INSERT INTO "
         + quote(historyTable(table))
         + " ("
         + quoted(inserted)
         + ") SELECT "
-        + selected
-        + " FROM "
+        + quoted(inserted)
+        + " FROM (SELECT "
+        + quoted(names)
+        + ", "
+        + quote(VALID_FROM)
+        + ", LEAD("
+        + quote(VALID_FROM)
+        + ")"
+        + window
+        + " AS "
+        + quote(VALID_TO)
+        + ", (LEAD("
+        + quote(Identifiers.POSITION)
+        + ")"
+        + window
+        + " IS NULL AND NOT "
+        + quote(Identifiers.DELETED)
+        + ") AS "
+        + quote(IS_CURRENT)
+        + ", "
+        + quote(UNAVAILABLE)
+        + ", _new FROM (SELECT "
+        + names.stream().map(n -> "s." + quote(n)).collect(Collectors.joining(", "))
+        + ", s."
+        + quote(Identifiers.EVENT_TIME)
+        + " AS "
+        + quote(VALID_FROM)
+        + ", s."
+        + quote(UNAVAILABLE)
+        + ", true AS _new FROM "
         + quote(stage)
-        + " ON CONFLICT ("
-        + quoted(primaryKey)
-        + ") DO NOTHING";
+        + " s WHERE "
+        + notInHistory(table, "s", keys, "s." + quote(Identifiers.POSITION))
+        + " UNION ALL SELECT "
+        + quoted(names)
+        + ", "
+        + quote(VALID_FROM)
+        + ", "
+        + quote(UNAVAILABLE)
+        + ", false AS _new FROM "
+        + quote(historyTable(table))
+        + " AS t WHERE "
+        + touched("t", stage, keys)
+        + ") a) w WHERE _new";
+  }
+
+  /** Whether the history holds any version of a key in the stage. */
+  String historyOfStagedKeys(String table, String stage, List<String> keys) {
+    return "SELECT EXISTS (SELECT 1 FROM "
+        + quote(historyTable(table))
+        + " AS t WHERE "
+        + touched("t", stage, keys)
+        + ")";
+  }
+
+  /**
+   * That the history holds no version of the key of the row aliased {@code alias} at {@code
+   * position}: how a version is added once (an anti-join, which needs no unique index).
+   */
+  private String notInHistory(String table, String alias, List<String> keys, String position) {
+    return "NOT EXISTS (SELECT 1 FROM "
+        + quote(historyTable(table))
+        + " h WHERE "
+        + keys.stream()
+            .map(k -> "h." + quote(k) + " = " + alias + "." + quote(k))
+            .collect(Collectors.joining(" AND "))
+        + " AND h."
+        + quote(Identifiers.POSITION)
+        + " = "
+        + position
+        + ")";
   }
 
   /** The distinct {@code _unavailable} lists in the history of the keys in the stage. */
@@ -343,6 +444,233 @@ public abstract class SqlDialect extends DdlDialect {
         + " IS DISTINCT FROM w.current)";
   }
 
+  /** Where a staged version was read, for its dead letter. */
+  static final String ORIGIN = "_origin";
+
+  /** The columns of a version stage of a table with {@code columns}. */
+  List<TableColumn> versionStageColumns(List<TableColumn> columns) {
+    List<TableColumn> stage = new ArrayList<>(columns);
+    stage.addAll(metadataColumns());
+    stage.add(TableColumn.of(UNAVAILABLE, ColumnType.STRING));
+    stage.add(TableColumn.of(ORIGIN, ColumnType.STRING));
+    return stage;
+  }
+
+  String dropTable(String name) {
+    return "DROP TABLE IF EXISTS " + quote(name);
+  }
+
+  String dropView(String name) {
+    return "DROP VIEW IF EXISTS " + quote(name);
+  }
+
+  /**
+   * Every version in the stages, with the columns of {@code columns} (a stage without one gives
+   * NULL): a {@code UNION ALL} of them. {@code stageColumns} holds, per stage, the columns it has.
+   */
+  String unionOfStages(
+      List<String> stages, List<List<String>> stageColumns, List<TableColumn> columns) {
+    List<String> selects = new ArrayList<>();
+    for (int i = 0; i < stages.size(); i++) {
+      Set<String> has = new java.util.HashSet<>(stageColumns.get(i));
+      List<String> items = new ArrayList<>();
+      for (TableColumn column : versionStageColumns(columns)) {
+        items.add(
+            has.contains(column.name())
+                ? quote(column.name())
+                : "CAST(NULL AS " + sqlType(column.type()) + ") AS " + quote(column.name()));
+      }
+      selects.add("SELECT " + String.join(", ", items) + " FROM " + quote(stages.get(i)));
+    }
+    return String.join(" UNION ALL ", selects);
+  }
+
+  /** How many (key, position) pairs {@code union} holds more than once: 0 when all are distinct. */
+  String countRepeatedVersions(String union, List<String> keys) {
+    List<String> partition = new ArrayList<>(keys);
+    partition.add(Identifiers.POSITION);
+    return "SELECT count(*) FROM (SELECT "
+        + quoted(partition)
+        + " FROM ("
+        + union
+        + ") u GROUP BY "
+        + quoted(partition)
+        + " HAVING count(*) > 1) r";
+  }
+
+  /** The versions of {@code union}, all distinct already: a view, nothing copied. */
+  String versionsAsView(String versions, String union) {
+    return createTempView(versions, union);
+  }
+
+  /** A connection-private view of {@code query}. */
+  abstract String createTempView(String name, String query);
+
+  /**
+   * The versions of {@code union} once per key and position (of two different ones at one position,
+   * the same one whatever their order: by a hash of their content): into the temporary table {@code
+   * versions}.
+   */
+  String distinctVersions(
+      String versions, String union, List<String> keys, List<TableColumn> columns) {
+    List<String> names = new ArrayList<>();
+    versionStageColumns(columns).forEach(c -> names.add(c.name()));
+    List<String> partition = new ArrayList<>(keys);
+    partition.add(Identifiers.POSITION);
+    List<String> content = new ArrayList<>();
+    columns.forEach(c -> content.add(c.name()));
+    metadataColumns().forEach(c -> content.add(c.name()));
+    return createTempAs(
+        versions, firstOfEach("(" + union + ")", names, quoted(partition), contentHash(content)));
+  }
+
+  /**
+   * The rows of {@code from}, the first of each {@code partition} by {@code order}, with the
+   * columns {@code names}.
+   */
+  String firstOfEach(String from, List<String> names, String partition, String order) {
+    return "SELECT "
+        + quoted(names)
+        + " FROM (SELECT *, row_number() OVER (PARTITION BY "
+        + partition
+        + " ORDER BY "
+        + order
+        + ") AS _rank FROM "
+        + from
+        + " u) d WHERE _rank = 1";
+  }
+
+  /**
+   * A hash of the named columns of a row: the same for the same values, so that of two different
+   * versions at one position the same one is kept whatever their order of arrival.
+   */
+  abstract String contentHash(List<String> columns);
+
+  /** The latest of {@code versions} per key, by position: into {@code latest}. */
+  String latestVersions(
+      String latest, String versions, List<String> keys, List<TableColumn> columns) {
+    List<String> names = new ArrayList<>();
+    versionStageColumns(columns).forEach(c -> names.add(c.name()));
+    List<String> row = new ArrayList<>(keys);
+    row.add(Identifiers.POSITION);
+    return createTempAs(
+        latest,
+        "SELECT "
+            + quoted(names)
+            + " FROM "
+            + quote(versions)
+            + " WHERE ("
+            + quoted(row)
+            + ") IN (SELECT "
+            + quoted(keys)
+            + ", max("
+            + quote(Identifiers.POSITION)
+            + ") FROM "
+            + quote(versions)
+            + " GROUP BY "
+            + quoted(keys)
+            + ")");
+  }
+
+  /** The columns some version in {@code versions} left unavailable, as lists {@code ,a,b,}. */
+  String unavailableIn(String versions) {
+    return "SELECT DISTINCT "
+        + quote(UNAVAILABLE)
+        + " FROM "
+        + quote(versions)
+        + " WHERE "
+        + quote(UNAVAILABLE)
+        + " IS NOT NULL";
+  }
+
+  /**
+   * Gives each latest version that left {@code column} unavailable the value of the newest older
+   * version of its key in {@code versions} that carries it (none if that one is a deletion), and
+   * marks the column available there. Binds {@code ,column,} three times.
+   */
+  String fillLatestFromVersions(String latest, String versions, List<String> keys, String column) {
+    String keysOfV = keys.stream().map(k -> "v." + quote(k)).collect(Collectors.joining(", "));
+    String joinLatest =
+        keys.stream()
+            .map(k -> "v." + quote(k) + " = l." + quote(k))
+            .collect(Collectors.joining(" AND "));
+    String matchF =
+        keys.stream()
+            .map(k -> quote(latest) + "." + quote(k) + " = f." + quote(k))
+            .collect(Collectors.joining(" AND "));
+    return "UPDATE "
+        + quote(latest)
+        + " SET "
+        + quote(column)
+        + " = CASE WHEN f."
+        + quote(Identifiers.DELETED)
+        + " THEN NULL ELSE f."
+        + quote(column)
+        + " END, "
+        + quote(UNAVAILABLE)
+        + " = replace("
+        + quote(latest)
+        + "."
+        + quote(UNAVAILABLE)
+        + ", ?, ',') FROM (SELECT * FROM (SELECT "
+        + keysOfV
+        + ", v."
+        + quote(column)
+        + ", v."
+        + quote(Identifiers.DELETED)
+        + ", row_number() OVER (PARTITION BY "
+        + keysOfV
+        + " ORDER BY v."
+        + quote(Identifiers.POSITION)
+        + " DESC) AS _rank FROM "
+        + quote(versions)
+        + " v JOIN "
+        + quote(latest)
+        + " l ON "
+        + joinLatest
+        + " AND v."
+        + quote(Identifiers.POSITION)
+        + " < l."
+        + quote(Identifiers.POSITION)
+        + " WHERE v."
+        + quote(Identifiers.DELETED)
+        + " OR v."
+        + quote(UNAVAILABLE)
+        + " IS NULL OR strpos(v."
+        + quote(UNAVAILABLE)
+        + ", ?) = 0) r WHERE _rank = 1) f WHERE "
+        + matchF
+        + " AND strpos("
+        + quote(latest)
+        + "."
+        + quote(UNAVAILABLE)
+        + ", ?) > 0";
+  }
+
+  /**
+   * Dead letters of every version in {@code versions}, a batch the warehouse refused: stage {@code
+   * apply}, the version's origin, the bound reason, and the version as the stage held it.
+   */
+  String deadLetterVersions(String versions) {
+    String raw = rowJson("v");
+    return "INSERT INTO "
+        + quote(DEAD_LETTER_TABLE)
+        + " (id, stage, source, reason, raw_record, failed_at) SELECT "
+        + md5("'apply|' || coalesce(v." + quote(ORIGIN) + ", '') || '|' || " + raw)
+        + ", 'apply', coalesce(v."
+        + quote(ORIGIN)
+        + ", 'unknown'), ?, "
+        + raw
+        + ", CURRENT_TIMESTAMP FROM "
+        + quote(versions)
+        + " v ON CONFLICT (id) DO NOTHING";
+  }
+
+  /** The number of rows of {@code table}. */
+  String countRows(String table) {
+    return "SELECT count(*) FROM " + quote(table);
+  }
+
   /** Where truncations of source tables are kept, so that later writes can honour them. */
   static final String TRUNCATIONS_TABLE = "starflow_truncations";
 
@@ -424,23 +752,29 @@ public abstract class SqlDialect extends DdlDialect {
 
   /**
    * Adds a deletion at the bound truncation (position, event time) for every key of the history
-   * with a version before it (binds position, event time, position).
+   * with a version before it (binds position, event time, position, position).
    */
   String truncateHistory(String table, List<String> keys) {
     return "INSERT INTO "
         + quote(historyTable(table))
         + " ("
         + truncationColumns(keys)
-        + ") SELECT DISTINCT "
+        + ") SELECT "
         + quoted(keys)
-        + ", ?, true, 't', ?, "
+        + ", CAST(? AS "
+        + textType()
+        + "), true, 't', CAST(? AS "
+        + sqlType(ColumnType.TIMESTAMPTZ)
+        + "), "
         + nulls()
+        + " FROM (SELECT DISTINCT "
+        + quoted(keys)
         + " FROM "
         + quote(historyTable(table))
         + " WHERE "
         + quote(Identifiers.POSITION)
-        + " < ?"
-        + onHistoryConflict(keys);
+        + " < ?) k WHERE "
+        + notInHistory(table, "k", keys, "?");
   }
 
   /**
@@ -448,18 +782,25 @@ public abstract class SqlDialect extends DdlDialect {
    * key: the history of a key truncated before its older versions arrived.
    */
   String truncationsOfStagedVersions(String table, String stage, List<String> keys) {
+    String keysOfS = keys.stream().map(k -> "s." + quote(k)).collect(Collectors.joining(", "));
     return "INSERT INTO "
         + quote(historyTable(table))
         + " ("
         + truncationColumns(keys)
-        + ") SELECT DISTINCT "
-        + keys.stream().map(k -> "s." + quote(k)).collect(Collectors.joining(", "))
-        + ", t."
+        + ") SELECT "
+        + quoted(keys)
+        + ", "
         + quote(Identifiers.POSITION)
-        + ", true, 't', t."
+        + ", true, 't', "
         + quote(Identifiers.EVENT_TIME)
         + ", "
         + nulls()
+        + " FROM (SELECT DISTINCT "
+        + keysOfS
+        + ", t."
+        + quote(Identifiers.POSITION)
+        + ", t."
+        + quote(Identifiers.EVENT_TIME)
         + " FROM "
         + quote(stage)
         + " s JOIN "
@@ -468,7 +809,8 @@ public abstract class SqlDialect extends DdlDialect {
         + quote(Identifiers.POSITION)
         + " < t."
         + quote(Identifiers.POSITION)
-        + onHistoryConflict(keys);
+        + ") k WHERE "
+        + notInHistory(table, "k", keys, "k." + quote(Identifiers.POSITION));
   }
 
   /** valid_to, is_current and _unavailable of a deletion, typed (a bare NULL is text to some). */
@@ -492,12 +834,6 @@ public abstract class SqlDialect extends DdlDialect {
                 VALID_TO,
                 IS_CURRENT,
                 UNAVAILABLE));
-  }
-
-  private String onHistoryConflict(List<String> keys) {
-    List<String> primaryKey = new ArrayList<>(keys);
-    primaryKey.add(Identifiers.POSITION);
-    return " ON CONFLICT (" + quoted(primaryKey) + ") DO NOTHING";
   }
 
   public String insertDeadLetterSql() {

@@ -1,0 +1,367 @@
+package io.starflow.transforms.warehouse;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import io.starflow.schemas.ChangeRecord;
+import io.starflow.schemas.RawRecord;
+import io.starflow.schemas.Truncation;
+import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.Tally;
+import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.deadletter.FailedRecord;
+import io.starflow.transforms.debezium.DebeziumDecoding;
+import io.starflow.transforms.debezium.DecodeDebezium;
+import io.starflow.transforms.io.FileRange;
+import io.starflow.transforms.io.JsonLines;
+import io.starflow.transforms.io.LineReader;
+import io.starflow.transforms.io.Origins;
+import io.starflow.transforms.io.ReadJsonLines;
+import io.starflow.transforms.pii.PiiMasking;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Reads Debezium JSON-lines files and stages every change they hold in the warehouse, for {@link
+ * ApplyStaged}: the bounded mirror of files, whose memory does not depend on the input's size.
+ *
+ * <p>Files are read in ranges ({@link JsonLines#ranges}), spread over workers; each worker reads
+ * its range, decodes each line ({@link DecodeDebezium}'s decoder), masks personal data, keeps the
+ * changes of the time range, and appends every version to its stage tables in bulk, all in one
+ * step: nothing a range holds is handed downstream, so no runner buffers it (the DirectRunner would
+ * hold every bundle between steps in memory). What one step could hand on is only what it staged
+ * and the rare records that need more than a stage: truncates and dead letters.
+ *
+ * <p>Output ({@link Result}): {@code (table, stage)} per stage with rows, and the truncates.
+ * Records that cannot be read as text (stage {@code read}) or decoded (stage {@code decode}), and
+ * versions whose table cannot hold them (stage {@code apply}), go to the error handler with their
+ * origin; this transform needs one.
+ */
+public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
+  private static final TupleTag<KV<String, String>> STAGED = new TupleTag<KV<String, String>>() {};
+  private static final TupleTag<Truncation> TRUNCATIONS = new TupleTag<Truncation>() {};
+
+  private final String filepattern;
+  private final long rangeBytes;
+  private final DecodeDebezium decode;
+  private final StageChanges stage;
+  private final @Nullable PiiMasking pii;
+  private final @Nullable Instant from;
+  private final @Nullable Instant to;
+  private final ErrorHandler<BadRecord, ?> errorHandler;
+
+  private StageFiles(
+      String filepattern,
+      long rangeBytes,
+      DecodeDebezium decode,
+      StageChanges stage,
+      @Nullable PiiMasking pii,
+      @Nullable Instant from,
+      @Nullable Instant to,
+      ErrorHandler<BadRecord, ?> errorHandler) {
+    this.filepattern = filepattern;
+    this.rangeBytes = rangeBytes;
+    this.decode = decode;
+    this.stage = stage;
+    this.pii = pii;
+    this.from = from;
+    this.to = to;
+    this.errorHandler = errorHandler;
+  }
+
+  /**
+   * Stages the changes in the files matching {@code filepattern}, decoded as {@code decode} says,
+   * where {@code stage} says, dead letters to {@code errorHandler}.
+   */
+  static StageFiles of(
+      String filepattern,
+      DecodeDebezium decode,
+      StageChanges stage,
+      ErrorHandler<BadRecord, ?> errorHandler) {
+    checkArgumentNotNull(filepattern, "filepattern must not be null");
+    checkArgumentNotNull(decode, "decode must not be null");
+    checkArgumentNotNull(stage, "stage must not be null");
+    checkArgumentNotNull(errorHandler, "errorHandler must not be null");
+    return new StageFiles(
+        filepattern, FileRange.DEFAULT_BYTES, decode, stage, null, null, null, errorHandler);
+  }
+
+  /** Reads the files in ranges of about this many bytes (default 64 MiB). */
+  public StageFiles withRangeBytes(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("withRangeBytes(bytes): must be at least 1, was " + bytes);
+    }
+    return new StageFiles(filepattern, bytes, decode, stage, pii, from, to, errorHandler);
+  }
+
+  /** Masks personal data before anything is staged. */
+  public StageFiles withPii(@Nullable PiiMasking pii) {
+    return new StageFiles(filepattern, rangeBytes, decode, stage, pii, from, to, errorHandler);
+  }
+
+  /** Keeps only changes committed in {@code [from, to)} (either may be null: unbounded). */
+  public StageFiles withTimeRange(@Nullable Instant from, @Nullable Instant to) {
+    return new StageFiles(filepattern, rangeBytes, decode, stage, pii, from, to, errorHandler);
+  }
+
+  /** What staging files gives. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<KV<String, String>> staged;
+    private final PCollection<Truncation> truncations;
+
+    Result(
+        Pipeline pipeline,
+        PCollection<KV<String, String>> staged,
+        PCollection<Truncation> truncations) {
+      this.pipeline = pipeline;
+      this.staged = staged;
+      this.truncations = truncations;
+    }
+
+    /** {@code (table, stage)} of every stage that holds rows: for {@link ApplyStaged}. */
+    public PCollection<KV<String, String>> staged() {
+      return staged;
+    }
+
+    public PCollection<Truncation> truncations() {
+      return truncations;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(STAGED, staged, TRUNCATIONS, truncations);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  @Override
+  public Result expand(PBegin input) {
+    PCollectionTuple staged =
+        input
+            .apply("PlanRanges", JsonLines.ranges(filepattern).withRangeBytes(rangeBytes))
+            .apply(
+                "ReadDecodeAndStage",
+                ParDo.of(
+                        new StageRangeFn(
+                            decode.decoder(),
+                            stage.warehouse(),
+                            stage.history(),
+                            pii,
+                            from,
+                            to,
+                            BadRecordRouter.RECORDING_ROUTER))
+                    .withOutputTags(
+                        STAGED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG).and(TRUNCATIONS)));
+    DeadLetters.collect(errorHandler, staged);
+    return new Result(
+        input.getPipeline(),
+        staged.get(STAGED).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())),
+        staged.get(TRUNCATIONS).setCoder(Truncation.coder()));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("filepattern", filepattern).withLabel("Input files"))
+        .add(DisplayData.item("warehouse", stage.warehouse().displayUrl()).withLabel("Warehouse"))
+        .add(DisplayData.item("history", stage.history()).withLabel("History tables"));
+  }
+
+  /** Reads one range, decodes and stages its lines, in one step. */
+  private static final class StageRangeFn extends DoFn<FileRange, KV<String, String>> {
+    private final io.starflow.transforms.debezium.DebeziumDecoder decoder;
+    private final Warehouse warehouse;
+    private final boolean history;
+    private final @Nullable PiiMasking pii;
+    private final @Nullable Instant from;
+    private final @Nullable Instant to;
+    private final BadRecordRouter router;
+    private final Tally read = new Tally(StarflowMetrics.RECORDS_READ);
+    private final Tally blank = new Tally(StarflowMetrics.BLANK_LINES);
+    private final Tally unreadable = new Tally(StarflowMetrics.READ_FAILED);
+    private final Tally bytes = new Tally(StarflowMetrics.BYTES_READ);
+    private final Tally outside = new Tally(StarflowMetrics.OUTSIDE_RANGE);
+    private final Tally refused = new Tally(StarflowMetrics.APPLY_FAILED);
+    private final Tally compacted = new Tally(StarflowMetrics.COMPACTED);
+    private transient LineReader reader;
+    private transient DebeziumDecoding decoding;
+    private transient MirrorWriter writer;
+    private transient MirrorWriter.VersionStage stage;
+
+    StageRangeFn(
+        io.starflow.transforms.debezium.DebeziumDecoder decoder,
+        Warehouse warehouse,
+        boolean history,
+        @Nullable PiiMasking pii,
+        @Nullable Instant from,
+        @Nullable Instant to,
+        BadRecordRouter router) {
+      this.decoder = decoder;
+      this.warehouse = warehouse;
+      this.history = history;
+      this.pii = pii;
+      this.from = from;
+      this.to = to;
+      this.router = router;
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+    }
+
+    @Setup
+    public void setup() throws SQLException {
+      reader = new LineReader();
+      decoding = new DebeziumDecoding(decoder);
+      writer = MirrorWriter.open(warehouse);
+      String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+      stage = writer.versionStage("starflow_stage_" + id, history);
+    }
+
+    @ProcessElement
+    public void process(@Element FileRange range, MultiOutputReceiver out) throws Exception {
+      String file = range.file();
+      long[] counted = {0};
+      DebeziumDecoding.Outcomes outcomes =
+          new DebeziumDecoding.Outcomes() {
+            @Override
+            public void change(ChangeRecord record) throws Exception {
+              ChangeRecord masked = pii == null ? record : pii.mask(record);
+              Instant time = masked.eventTime();
+              if ((from != null && time.isBefore(from)) || (to != null && !time.isBefore(to))) {
+                outside.inc();
+                return;
+              }
+              String reason = stage.add(masked);
+              if (reason != null) {
+                refused.inc();
+                compacted.inc();
+                MirrorWriter.Rejected rejected = new MirrorWriter.Rejected(masked, reason);
+                router.route(
+                    out,
+                    CountingWriter.deadLetter(
+                        rejected, masked.origin() == null ? List.of() : List.of(masked.origin())),
+                    FailedRecord.coder(),
+                    null,
+                    CountingWriter.reason(rejected, false));
+              }
+            }
+
+            @Override
+            public void truncation(Truncation truncation) {
+              out.get(TRUNCATIONS).output(truncation);
+            }
+
+            @Override
+            public void skipped(RawRecord raw) {}
+
+            @Override
+            public void failed(RawRecord raw, Exception cause, String reason) throws Exception {
+              DeadLetters.route(router, out, DebeziumDecoding.STAGE, raw, cause, reason);
+            }
+          };
+      reader.read(
+          range,
+          new LineReader.Lines() {
+            @Override
+            public void line(long number, String text) throws Exception {
+              read.inc();
+              decoding.decode(RawRecord.of(origin(number), text), outcomes);
+            }
+
+            @Override
+            public void line(long number, byte[] bytes, int offset, int length) throws Exception {
+              read.inc();
+              decoding.decode(bytes, offset, length, origin(number), outcomes);
+            }
+
+            @Override
+            public void invalid(long number, String lossyText, String reason) throws Exception {
+              read.inc();
+              unreadable.inc();
+              DeadLetters.route(
+                  router,
+                  out,
+                  ReadJsonLines.STAGE,
+                  RawRecord.of(origin(number), lossyText),
+                  null,
+                  reason);
+            }
+
+            @Override
+            public void blank(long number) {
+              blank.inc();
+            }
+
+            @Override
+            public void bytesRead(long total) {
+              bytes.inc(total - counted[0]);
+              counted[0] = total;
+            }
+
+            private String origin(long number) {
+              return Origins.ofLine(file, reader.firstLineStart(), number);
+            }
+          });
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) throws SQLException {
+      for (Tally tally : List.of(read, blank, unreadable, bytes, outside, refused, compacted)) {
+        tally.flush();
+      }
+      decoding.flush();
+      for (Map.Entry<String, Set<String>> table : stage.flush().entrySet()) {
+        for (String name : table.getValue()) {
+          context.output(
+              STAGED,
+              KV.of(table.getKey(), name),
+              GlobalWindow.INSTANCE.maxTimestamp(),
+              GlobalWindow.INSTANCE);
+        }
+      }
+    }
+
+    @Teardown
+    public void teardown() throws SQLException {
+      if (writer != null) {
+        writer.close();
+      }
+    }
+  }
+}
