@@ -205,7 +205,7 @@ final class EventsCommand implements Callable<Integer> {
                 MirrorRun.showBytes(bar, now);
                 bar.setExtraMessage(String.format(" %,d records", now.read()));
               });
-      MirrorRun.showBytes(progress, counts);
+      MirrorRun.showDone(progress, counts, String.format(" %,d records; done", counts.read()));
       return counts;
     }
   }

@@ -103,8 +103,7 @@ final class MirrorRun {
                             ? "; writing to the warehouse"
                             : ""));
               });
-      showBytes(progress, counts);
-      progress.setExtraMessage(String.format(" %,d records; done", counts.read()));
+      showDone(progress, counts, String.format(" %,d records; done", counts.read()));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Outcome outcome = new Outcome(RunCounts.of(result), seconds);
@@ -239,9 +238,15 @@ final class MirrorRun {
     out.flush();
   }
 
-  /** Moves {@code bar} to the bytes read so far (in MB). */
+  /** Moves {@code bar} to the bytes read so far. */
   static void showBytes(ProgressBar bar, RunCounts counts) {
-    bar.stepTo(counts.bytesRead() / 1_000_000);
+    bar.stepTo(bar.getMax() > 0 ? Math.min(bar.getMax(), counts.bytesRead()) : counts.bytesRead());
+  }
+
+  /** Shows {@code bar} complete: a run that ended read all of its input. */
+  static void showDone(ProgressBar bar, RunCounts counts, String message) {
+    bar.stepTo(bar.getMax() > 0 ? bar.getMax() : counts.bytesRead());
+    bar.setExtraMessage(message);
   }
 
   /**
@@ -252,8 +257,8 @@ final class MirrorRun {
     ProgressBarBuilder builder =
         new ProgressBarBuilder()
             .setTaskName(task)
-            .setInitialMax(expectedBytes > 0 ? Math.max(1, expectedBytes / 1_000_000) : -1)
-            .setUnit(" MB", 1)
+            .setInitialMax(expectedBytes > 0 ? expectedBytes : -1)
+            .setUnit(" MB", 1_000_000)
             .setStyle(ProgressBarStyle.ASCII)
             .continuousUpdate()
             .showSpeed();

@@ -32,7 +32,8 @@ import picocli.CommandLine.Command;
     },
     footer = {
       "",
-      "Exit codes: 0 done; 1 the run failed; 2 bad usage or configuration;",
+      "Exit codes: 0 done; 1 the run failed (a run out of memory ends within seconds with 1,",
+      "            never hangs); 2 bad usage or configuration;",
       "            3 the run finished but its counts do not reconcile."
     })
 public final class Starflow implements Runnable {
@@ -45,7 +46,15 @@ public final class Starflow implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    FatalErrors.install();
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (Error e) {
+      FatalErrors.exit(e);
+      return;
+    }
+    System.exit(code);
   }
 
   static CommandLine commandLine() {
@@ -54,6 +63,14 @@ public final class Starflow implements Runnable {
         .setExecutionExceptionHandler(
             (e, commandLine, parseResult) -> {
               java.util.function.UnaryOperator<String> masked = secretsHidden(parseResult);
+              Error fatal = FatalErrors.fatalCause(e);
+              if (fatal != null) {
+                if (FatalErrors.installed()) {
+                  FatalErrors.exit(fatal);
+                }
+                commandLine.getErr().println(FatalErrors.message(fatal));
+                return FAILED;
+              }
               if (e instanceof IllegalArgumentException) {
                 commandLine.getErr().println("starflow: " + masked.apply(e.getMessage()));
                 return CommandLine.ExitCode.USAGE;

@@ -43,9 +43,14 @@ public final class StarflowCli {
 
   /** The command that runs the command line in a child JVM on this test's class path. */
   public static List<String> childCommand(String... args) {
+    return childCommandWithHeap("1g", args);
+  }
+
+  /** As {@link #childCommand(String...)}, with a heap of at most {@code maxHeap} (e.g. 64m). */
+  public static List<String> childCommandWithHeap(String maxHeap, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
+    command.add("-Xmx" + maxHeap);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Starflow.class.getName());
