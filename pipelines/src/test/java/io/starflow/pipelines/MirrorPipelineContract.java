@@ -48,6 +48,11 @@ public abstract class MirrorPipelineContract {
   /** A new, empty warehouse; each call gives a different one. */
   protected abstract Warehouse newWarehouse() throws Exception;
 
+  /** What the warehouse keeps of staged versions outside its tables, once a run has ended. */
+  protected List<String> stagedOutsideTheWarehouse(Warehouse warehouse) throws Exception {
+    return List.of();
+  }
+
   /** Mirrors {@code input} and builds the retail star of its history, masking its PII. */
   private RunCounts mirror(Warehouse warehouse, String input) throws SQLException {
     try (Connection connection = warehouse.connect()) {
@@ -370,5 +375,49 @@ public abstract class MirrorPipelineContract {
                 + " AND reason LIKE 'mirror table customers, key [1]: %does not fit column"
                 + " ''balance''%'"),
         equalTo(1L));
+  }
+
+  @Test
+  public void aRunLeavesNothingStagedBehindEvenWhenATableIsRefused() throws Exception {
+    Warehouse warehouse = newWarehouse();
+    try (Connection c = warehouse.connect();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE customers (id BIGINT, name VARCHAR(200), balance DECIMAL(12,2),"
+              + " _position VARCHAR, _deleted BOOLEAN, _op VARCHAR, _event_time TIMESTAMPTZ,"
+              + " PRIMARY KEY (name))");
+    }
+    Instant t = Instant.parse("2025-11-28T14:00:00Z");
+    DebeziumTable branches =
+        DebeziumTable.postgres("bank", "public", "branches")
+            .column("id", "int64")
+            .column("name", "string")
+            .build();
+    List<String> lines = new ArrayList<>();
+    for (int i = 1; i <= 40; i++) {
+      lines.add(ACCOUNTS.insert(DebeziumTable.pg(i, i + 1), t, account(i, "a" + i)));
+      Map<String, Object> branch = new LinkedHashMap<>();
+      branch.put("id", (long) i);
+      branch.put("name", "b" + i);
+      lines.add(branches.insert(DebeziumTable.pg(100 + i, 101 + i), t, branch));
+    }
+    RunCounts counts = mirrorOnly(warehouse, write("bank", lines));
+
+    assertThat(counts.toString(), counts.reconciles(), equalTo(true));
+    assertThat(counts.deadLettered(), equalTo(40L));
+    assertThat(Tables.count(warehouse, "SELECT count(*) FROM branches"), equalTo(40L));
+    assertThat(
+        Tables.count(
+            warehouse,
+            "SELECT count(*) FROM dead_letter WHERE stage = 'apply'"
+                + " AND reason LIKE '%primary key [name]%'"),
+        equalTo(40L));
+    assertThat(
+        Tables.count(
+            warehouse,
+            "SELECT count(*) FROM information_schema.tables"
+                + " WHERE lower(table_name) LIKE 'starflow_stage%'"),
+        equalTo(0L));
+    assertThat(stagedOutsideTheWarehouse(warehouse), empty());
   }
 }

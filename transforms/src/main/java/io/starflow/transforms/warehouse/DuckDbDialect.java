@@ -2,18 +2,26 @@ package io.starflow.transforms.warehouse;
 
 import io.starflow.schemas.ColumnType;
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.annotation.Nullable;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
+import org.slf4j.LoggerFactory;
 
 /**
  * DuckDB: one process holds the database file; connections in that process share it. Rows are
@@ -37,6 +45,46 @@ final class DuckDbDialect extends SqlDialect {
       Class.forName("org.duckdb.DuckDBDriver");
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException("the DuckDB JDBC driver is not on the classpath", e);
+    }
+  }
+
+  /** One open of a database file at a time in this process: see {@link #open}. */
+  private static final ConcurrentHashMap<String, Object> OPENING = new ConcurrentHashMap<>();
+
+  private static final long OPEN_RACE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  /**
+   * Opens a connection; the first one of a process (or the first after the last one closed) opens
+   * the database file. Two threads doing that at once, or one while another's last connection is
+   * still closing the file, get DuckDB's "Unique file handle conflict": opens of one file are
+   * serialized here, and one that meets a file still being closed waits for it and tries again.
+   */
+  @Override
+  Connection open(String url, Properties properties) throws SQLException {
+    synchronized (OPENING.computeIfAbsent(url, u -> new Object())) {
+      long deadline = System.nanoTime() + OPEN_RACE_NANOS;
+      long wait = 10;
+      while (true) {
+        try {
+          return DriverManager.getConnection(url, properties);
+        } catch (SQLException e) {
+          String message = e.getMessage();
+          if (message == null
+              || !message.contains("Unique file handle conflict")
+              || System.nanoTime() > deadline) {
+            throw e;
+          }
+          LoggerFactory.getLogger(DuckDbDialect.class)
+              .info("{} is still being closed by another connection; opening it again", url);
+        }
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SQLException("interrupted while opening " + url, e);
+        }
+        wait = Math.min(wait * 2, 500);
+      }
     }
   }
 
@@ -180,6 +228,49 @@ final class DuckDbDialect extends SqlDialect {
   @Override
   String createVersionBuffer(String buffer, List<TableColumn> columns) {
     return "CREATE OR REPLACE TEMP TABLE " + quote(buffer) + " (" + definitions(columns) + ")";
+  }
+
+  /**
+   * Next to the database file: stored tables pay for their write-ahead log and checkpoints on every
+   * insert, Parquet files written from a connection's temporary buffer do not, and several writers
+   * write theirs at once.
+   */
+  @Override
+  @Nullable
+  Path stageDirectory(Connection connection) throws SQLException {
+    try (Statement query = connection.createStatement();
+        ResultSet rs =
+            query.executeQuery(
+                "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")) {
+      String path = rs.next() ? rs.getString(1) : null;
+      return path == null || path.isEmpty() ? null : Path.of(path + ".stage").toAbsolutePath();
+    }
+  }
+
+  @Override
+  String copyToFile(String table, Path file) {
+    return "COPY "
+        + quote(table)
+        + " TO "
+        + literal(file.toString())
+        + " (FORMAT parquet, COMPRESSION lz4)";
+  }
+
+  @Override
+  String viewOfFiles(String view, List<Path> files) {
+    StringBuilder list = new StringBuilder();
+    for (Path file : files) {
+      list.append(list.length() == 0 ? "" : ", ").append(literal(file.toString()));
+    }
+    return "CREATE OR REPLACE TEMP VIEW "
+        + quote(view)
+        + " AS SELECT * FROM read_parquet(["
+        + list
+        + "], union_by_name = true)";
+  }
+
+  private static String literal(String text) {
+    return "'" + text.replace("'", "''") + "'";
   }
 
   /** Versions are appended to their temporary buffer, which is much faster than a stored table. */

@@ -6,6 +6,9 @@ import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.Truncation;
 import io.starflow.transforms.compact.RecordOrder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.annotation.Nullable;
 
 /**
@@ -190,16 +195,22 @@ public final class MirrorWriter implements AutoCloseable {
       /** A connection-private table rows are appended to, then moved to the stage; or null. */
       final @Nullable String buffer;
 
+      /** Where the stage's files go, for a warehouse that stages in files; else null. */
+      final @Nullable Path directory;
+
+      int filesWritten;
+
       final Set<String> exactNames = new java.util.HashSet<>();
       final List<Object[]> rows = new ArrayList<>();
       @Nullable SqlDialect.StageWriter writer;
       long buffered;
 
-      TableStage(String name, Layout layout, @Nullable String buffer) {
+      TableStage(String name, Layout layout, @Nullable String buffer, @Nullable Path directory) {
         this.name = name;
         this.layout = layout;
         this.columns = dialect.versionStageColumns(layout.columns);
         this.buffer = buffer;
+        this.directory = directory;
         layout.columns.forEach(c -> exactNames.add(c.name()));
       }
 
@@ -262,12 +273,23 @@ public final class MirrorWriter implements AutoCloseable {
     private TableStage newStage(String table, Layout layout) throws SQLException {
       String name = prefix + "_" + stagesMade++;
       List<TableColumn> columns = dialect.versionStageColumns(layout.columns);
-      session.executeDdl(dialect.createVersionStage(name, columns));
+      Path directory = stageDirectory();
+      if (directory == null) {
+        session.executeDdl(dialect.createVersionStage(name, columns));
+      } else {
+        directory = directory.resolve(name);
+        try {
+          Files.createDirectories(directory);
+        } catch (IOException e) {
+          throw new SQLException("cannot create the stage directory " + directory, e);
+        }
+      }
       String buffer = dialect.createVersionBuffer(name + "_buffer", columns);
       if (buffer != null) {
         session.inTransaction(c -> execute(c, buffer));
       }
-      TableStage stage = new TableStage(name, layout, buffer == null ? null : name + "_buffer");
+      TableStage stage =
+          new TableStage(name, layout, buffer == null ? null : name + "_buffer", directory);
       tables.put(table, stage);
       staged.computeIfAbsent(table, t -> new LinkedHashSet<>()).add(name);
       return stage;
@@ -288,6 +310,16 @@ public final class MirrorWriter implements AutoCloseable {
         }
         stage.writer.close(); // the rows are in the buffer now
         stage.writer = null;
+        if (stage.directory != null) {
+          Path file = stage.directory.resolve(stage.filesWritten++ + ".parquet");
+          session.inTransaction(
+              c -> {
+                execute(c, dialect.copyToFile(stage.buffer, file));
+                return execute(c, dialect.deleteAll(stage.buffer));
+              });
+          stage.buffered = 0;
+          return;
+        }
         session.inTransaction(
             WarehouseLocks.forWrites(warehouse),
             c -> {
@@ -316,6 +348,18 @@ public final class MirrorWriter implements AutoCloseable {
           c -> {});
       stage.rows.clear();
     }
+  }
+
+  private boolean stageDirectoryKnown;
+  private @Nullable Path stageDirectory;
+
+  /** Where this warehouse's stages are kept as files, or null when they are tables. */
+  private @Nullable Path stageDirectory() throws SQLException {
+    if (!stageDirectoryKnown) {
+      stageDirectory = dialect.stageDirectory(session.connection());
+      stageDirectoryKnown = true;
+    }
+    return stageDirectory;
   }
 
   /**
@@ -370,12 +414,38 @@ public final class MirrorWriter implements AutoCloseable {
    */
   public StagedResult applyStaged(String table, List<String> stages, boolean history)
       throws SQLException {
+    Path directory = stageDirectory();
+    if (directory == null) {
+      return applyStaged(table, stages, null, history);
+    }
+    Map<String, List<Path>> files = new LinkedHashMap<>();
+    for (String stage : stages) {
+      List<Path> written = stageFiles(directory.resolve(stage));
+      if (!written.isEmpty()) {
+        files.put(stage, written);
+      }
+    }
+    StagedResult result =
+        files.isEmpty()
+            ? new StagedResult(0, 0, 0, 0, 0)
+            : applyStaged(table, new ArrayList<>(files.keySet()), files, history);
+    // only once the versions are in the warehouse, or dead-lettered there
+    for (String stage : stages) {
+      deleteStage(directory.resolve(stage));
+    }
+    return result;
+  }
+
+  private StagedResult applyStaged(
+      String table, List<String> stages, @Nullable Map<String, List<Path>> files, boolean history)
+      throws SQLException {
     long[] counts = new long[5];
     try {
       session.inTransaction(
           WarehouseLocks.forWrites(warehouse),
           c -> {
             long started = System.nanoTime();
+            viewStageFiles(c, files);
             Layout layout = withoutMetadata(readLayout(c, table));
             counts[0] = collect(c, table, stages, layout);
             long collected = System.nanoTime();
@@ -397,7 +467,7 @@ public final class MirrorWriter implements AutoCloseable {
             }
             counts[2] =
                 upsertMirror(c, table, layout, LATEST, unavailableColumns(c, LATEST, layout));
-            dropAll(c, stages);
+            dropAll(c, stages, files != null);
             LOG.debug(
                 "{}: {} versions collected in {} ms, history in {} ms, mirror in {} ms",
                 table,
@@ -422,6 +492,7 @@ public final class MirrorWriter implements AutoCloseable {
           session.inTransaction(
               WarehouseLocks.forWrites(warehouse),
               c -> {
+                viewStageFiles(c, files);
                 Layout layout = withoutMetadata(readLayout(c, table));
                 long versions = collect(c, table, stages, layout);
                 try (PreparedStatement letters =
@@ -429,7 +500,7 @@ public final class MirrorWriter implements AutoCloseable {
                   letters.setString(1, reason);
                   letters.executeUpdate();
                 }
-                dropAll(c, stages);
+                dropAll(c, stages, files != null);
                 return versions;
               },
               c -> {});
@@ -496,12 +567,55 @@ public final class MirrorWriter implements AutoCloseable {
     }
   }
 
-  private void dropAll(Connection c, List<String> stages) throws SQLException {
+  private void dropAll(Connection c, List<String> stages, boolean views) throws SQLException {
     // the view of the stages first: the warehouse keeps a table a view depends on
     execute(c, versionsAreAView ? dialect.dropView(VERSIONS) : dialect.dropTable(VERSIONS));
     execute(c, dialect.dropTable(LATEST));
     for (String stage : stages) {
-      execute(c, dialect.dropTable(stage));
+      execute(c, views ? dialect.dropView(stage) : dialect.dropTable(stage));
+    }
+  }
+
+  /** Makes each stage kept in files readable as a view named after it. */
+  private void viewStageFiles(Connection c, @Nullable Map<String, List<Path>> files)
+      throws SQLException {
+    if (files != null) {
+      for (Map.Entry<String, List<Path>> stage : files.entrySet()) {
+        execute(c, dialect.viewOfFiles(stage.getKey(), stage.getValue()));
+      }
+    }
+  }
+
+  private static List<Path> stageFiles(Path directory) throws SQLException {
+    if (!Files.isDirectory(directory)) {
+      return List.of();
+    }
+    try (Stream<Path> listed = Files.list(directory)) {
+      return listed
+          .filter(f -> f.toString().endsWith(".parquet"))
+          .sorted()
+          .collect(Collectors.toList());
+    } catch (IOException e) {
+      throw new SQLException("cannot list the stage " + directory, e);
+    }
+  }
+
+  private static void deleteStage(Path directory) throws SQLException {
+    if (!Files.isDirectory(directory)) {
+      return;
+    }
+    try (Stream<Path> listed = Files.list(directory)) {
+      for (Path file : (Iterable<Path>) listed::iterator) {
+        Files.deleteIfExists(file);
+      }
+      Files.deleteIfExists(directory);
+    } catch (IOException e) {
+      throw new SQLException("cannot delete the applied stage " + directory, e);
+    }
+    try {
+      Files.deleteIfExists(directory.getParent()); // once no run stages there any more
+    } catch (IOException e) {
+      // other stages are still in it
     }
   }
 

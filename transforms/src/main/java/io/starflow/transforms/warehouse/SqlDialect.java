@@ -2,10 +2,13 @@ package io.starflow.transforms.warehouse;
 
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.Identifiers;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.annotation.Nullable;
@@ -35,6 +38,11 @@ public abstract class SqlDialect extends DdlDialect {
   }
 
   abstract void loadDriver();
+
+  /** Opens a connection to {@code url}. */
+  Connection open(String url, Properties properties) throws SQLException {
+    return DriverManager.getConnection(url, properties);
+  }
 
   /** The column type of an existing column, from {@code information_schema.columns}. */
   abstract ColumnType columnTypeOf(
@@ -89,6 +97,26 @@ public abstract class SqlDialect extends DdlDialect {
   @Nullable
   String createVersionBuffer(String buffer, List<TableColumn> columns) {
     return null;
+  }
+
+  /**
+   * Where versions are staged as files the warehouse reads, for a warehouse that runs in this
+   * process and can write and read them (an embedded DuckDB kept in a file); null when they are
+   * staged in tables.
+   */
+  @Nullable
+  Path stageDirectory(Connection connection) throws SQLException {
+    return null;
+  }
+
+  /** Writes every row of {@code table} to the new file {@code file}. */
+  String copyToFile(String table, Path file) {
+    throw new UnsupportedOperationException(name() + " stages versions in tables");
+  }
+
+  /** A connection-private view of the rows of {@code files}, as {@link #copyToFile} wrote them. */
+  String viewOfFiles(String view, List<Path> files) {
+    throw new UnsupportedOperationException(name() + " stages versions in tables");
   }
 
   /** Copies every row of the buffer {@code from} to the stage {@code to}. */

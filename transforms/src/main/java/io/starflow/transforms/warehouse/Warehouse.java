@@ -2,7 +2,6 @@ package io.starflow.transforms.warehouse;
 
 import java.io.Serializable;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -136,7 +135,7 @@ public final class Warehouse implements Serializable {
     if (password != null && !PASSWORD_PARAMETER.matcher(url).find()) {
       properties.setProperty("password", password);
     }
-    return DriverManager.getConnection(url, properties);
+    return dialect.open(url, properties);
   }
 
   /**
