@@ -4,13 +4,18 @@ import io.starflow.pipelines.bench.AsOfBenchmark;
 import io.starflow.pipelines.bench.MirrorBenchmark;
 import io.starflow.pipelines.bench.WritePathBenchmark;
 import io.starflow.schemas.ChangeRecord;
+import io.starflow.schemas.KeyColumns;
 import io.starflow.transforms.warehouse.Warehouse;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,10 +26,12 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures the mirror pipeline (DirectRunner, into a fresh DuckDB file) on generated"
-          + " Debezium PostgreSQL envelopes with schemas, then a plain-Java single-thread pass"
-          + " doing the same decode, compaction and write on the same input: the limit to"
-          + " measure against. Prints events/s, peak heap and the ratio."
+      "Measures the default run (mirror + history, DirectRunner, into a fresh DuckDB file) on"
+          + " generated Debezium PostgreSQL envelopes with schemas (or --input files), optionally"
+          + " beside DuckDB's own SQL on the same files (--baseline duckdb-sql); then the mirror"
+          + " only, beside a plain-Java single-thread pass doing the same decode, compaction and"
+          + " write: the limit to measure against. Prints events/s, peak heap and the ratios."
+          + " Run it alone on the machine: a ratio is only fair within one quiet run."
     })
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -40,6 +47,39 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "10000",
       description = "Distinct keys they change (default: ${DEFAULT-VALUE}).")
   int keys;
+
+  @Option(
+      names = "--baseline",
+      paramLabel = "duckdb-sql",
+      description = {
+        "Also run DuckDB's own SQL over the same files in this process (read_json, the latest"
+            + " per key by LSN, LEAD() history: what a data engineer writes by hand) right after"
+            + " the default run, and print both rates and the ratio."
+      })
+  String baseline;
+
+  @Option(
+      names = "--input",
+      paramLabel = "GLOB",
+      description = {
+        "Measure on these files (Debezium PostgreSQL envelopes with schemas, e.g. from the"
+            + " generator of the Debezium JDBC sink benchmark) instead of generated ones."
+      })
+  String input;
+
+  @Option(
+      names = "--key",
+      defaultValue = "id",
+      description = "With --input: the key column (default: ${DEFAULT-VALUE}).")
+  String key;
+
+  @Option(
+      names = "--heap-scaling",
+      description = {
+        "Also run the default run on 10x --events over 10x --keys, and print the peak heap"
+            + " after GC at both sizes: memory that does not grow with the input."
+      })
+  boolean heapScaling;
 
   @Option(
       names = "--write-path",
@@ -102,49 +142,157 @@ final class BenchCommand implements Callable<Integer> {
           out);
       return 0;
     }
-    Path input = work.resolve("input");
-    out.printf(
-        "Generating %,d events over %,d keys in %d files...%n",
-        events, keys, MirrorBenchmark.PARTITIONS);
-    out.flush();
-    long bytes = MirrorBenchmark.generate(events, keys, input);
-    out.printf("  %,d MB, %,d bytes per event on average%n", bytes >> 20, bytes / events);
+    try {
+      return mirror(out, work);
+    } finally {
+      deleteTree(work);
+    }
+  }
 
-    // Both paths run once on a small input first, so that neither is measured while the JIT
-    // compiler warms up on code the other already ran.
+  private int mirror(PrintWriter out, Path work) throws Exception {
+    if (baseline != null && !baseline.equals("duckdb-sql")) {
+      throw new IllegalArgumentException(
+          "--baseline: the one baseline is duckdb-sql, not '" + baseline + "'");
+    }
+    if (heapScaling && input != null) {
+      throw new IllegalArgumentException("--heap-scaling generates its input: drop --input");
+    }
+    List<Path> files;
+    String glob;
+    KeyColumns keyColumns = KeyColumns.of(key);
+    if (input != null) {
+      Inputs.requireMatch(input);
+      files = new ArrayList<>();
+      for (MatchResult.Metadata file : FileSystems.match(input).metadata()) {
+        files.add(Path.of(file.resourceId().toString()));
+      }
+      glob = input;
+      out.printf("Input: %,d files matching %s, %,d MB%n", files.size(), input, mb(files));
+    } else {
+      Path generated = work.resolve("input");
+      generate(out, events, keys, generated);
+      files = MirrorBenchmark.inputFiles(generated);
+      glob = MirrorBenchmark.inputGlob(generated);
+      keyColumns = KeyColumns.of("id");
+    }
+
+    // Every path runs once on a small input first, so that none is measured while the JIT
+    // compiler warms up on code another already ran.
     Path warmUp = work.resolve("warm-up");
-    long warmUpEvents = Math.max(1, Math.min(events / 10, 20_000));
-    MirrorBenchmark.generate(warmUpEvents, Math.max(1, keys / 10), warmUp);
-    out.printf("Warming up both paths on %,d events...%n%n", warmUpEvents);
+    long warmUpEvents = input != null ? 20_000 : Math.max(1_000, Math.min(events / 5, 20_000));
+    MirrorBenchmark.generate(warmUpEvents, (int) Math.max(100, warmUpEvents / 10), warmUp);
+    out.printf("Warming up on %,d events...%n%n", warmUpEvents);
     out.flush();
-    MirrorBenchmark.runPipeline(warmUp, duckDb(work, "warm-pipeline"), false);
+    MirrorBenchmark.runPipeline(warmUp, duckDb(work, "warm-pipeline"), true);
+    MirrorBenchmark.runPipeline(warmUp, duckDb(work, "warm-mirror"), false);
     MirrorBenchmark.runPlainJava(warmUp, duckDb(work, "warm-plain"));
 
-    out.println("Mirror pipeline, DirectRunner -> DuckDB (mirror tables only) ...");
+    out.println("Default run: mirror + history, DirectRunner -> DuckDB ...");
     out.flush();
-    MirrorBenchmark.Result pipeline =
-        MirrorBenchmark.runPipeline(input, duckDb(work, "pipeline"), false);
-    print(out, "pipeline", pipeline);
-    out.println("Plain Java, one thread, same decode + compact + write -> DuckDB ...");
+    MirrorBenchmark.Result standard =
+        MirrorBenchmark.runPipeline(glob, keyColumns, duckDb(work, "default"), true);
+    print(out, "default", standard);
+    MirrorBenchmark.Result sql = null;
+    if (baseline != null) {
+      out.println(
+          "DuckDB's own SQL over the same files (read_json; latest per key by LSN;"
+              + " LEAD() history) ...");
+      out.flush();
+      sql =
+          MirrorBenchmark.runDuckDbSql(
+              files, input != null ? key : "id", work.resolve("duckdb-sql.duckdb"));
+      print(out, "duckdb-sql", sql);
+      ratio(out, "default run / DuckDB's own SQL", standard, sql);
+      out.println();
+    }
+    out.println("Mirror only (--no-history), DirectRunner -> DuckDB ...");
     out.flush();
-    MirrorBenchmark.Result plain = MirrorBenchmark.runPlainJava(input, duckDb(work, "plain"));
+    MirrorBenchmark.Result mirrorOnly =
+        MirrorBenchmark.runPipeline(glob, keyColumns, duckDb(work, "mirror"), false);
+    print(out, "mirror only", mirrorOnly);
+    out.println("Plain Java, one thread, same decode + compact + write (mirror only) ...");
+    out.flush();
+    MirrorBenchmark.Result plain =
+        MirrorBenchmark.runPlainJava(files, keyColumns, duckDb(work, "plain"));
     print(out, "plain Java", plain);
-    out.println("Mirror pipeline with history: every version also to accounts_history ...");
-    out.flush();
-    MirrorBenchmark.Result withHistory =
-        MirrorBenchmark.runPipeline(input, duckDb(work, "history"), true);
-    print(out, "+ history", withHistory);
+    ratio(out, "mirror only / plain Java", mirrorOnly, plain);
+
+    List<MirrorBenchmark.Result> runs = new ArrayList<>(List.of(standard, mirrorOnly, plain));
+    if (sql != null) {
+      runs.add(sql);
+    }
+    if (runs.stream().mapToLong(r -> r.rows).distinct().count() != 1) {
+      out.printf(
+          "The runs disagree on the live rows (default %,d, mirror only %,d, plain Java %,d%s):"
+              + " these figures do not count.%n",
+          standard.rows,
+          mirrorOnly.rows,
+          plain.rows,
+          sql == null ? "" : String.format(", DuckDB's own SQL %,d", sql.rows));
+      out.flush();
+      return 1;
+    }
+
+    if (heapScaling) {
+      out.println();
+      Path larger = work.resolve("input-10x");
+      generate(out, events * 10, keys * 10, larger);
+      out.println("Default run at 10x the events ...");
+      out.flush();
+      MirrorBenchmark.Result tenfold =
+          MirrorBenchmark.runPipeline(larger, duckDb(work, "default-10x"), true);
+      print(out, "default 10x", tenfold);
+      out.printf(
+          "peak heap after GC at %,d events: %,d MB; at %,d: %,d MB (%.2fx for 10x the input)%n",
+          standard.events,
+          standard.peakHeapAfterGcBytes >> 20,
+          tenfold.events,
+          tenfold.peakHeapAfterGcBytes >> 20,
+          (double) tenfold.peakHeapAfterGcBytes / standard.peakHeapAfterGcBytes);
+    }
     out.println();
-    out.printf(
-        "pipeline / plain Java: %.2f  (%,.0f vs %,.0f events/s)%n",
-        pipeline.eventsPerSecond() / plain.eventsPerSecond(),
-        pipeline.eventsPerSecond(),
-        plain.eventsPerSecond());
     out.printf(
         "%s processors, max heap %,d MB%n",
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
     out.flush();
     return 0;
+  }
+
+  private static void generate(PrintWriter out, long events, int keys, Path directory)
+      throws IOException {
+    out.printf(
+        "Generating %,d events over %,d keys in %d files...%n",
+        events, keys, MirrorBenchmark.PARTITIONS);
+    out.flush();
+    long bytes = MirrorBenchmark.generate(events, keys, directory);
+    out.printf("  %,d MB, %,d bytes per event on average%n", bytes >> 20, bytes / events);
+  }
+
+  private static long mb(List<Path> files) throws IOException {
+    long bytes = 0;
+    for (Path file : files) {
+      bytes += Files.size(file);
+    }
+    return bytes >> 20;
+  }
+
+  private static void ratio(
+      PrintWriter out, String what, MirrorBenchmark.Result a, MirrorBenchmark.Result b) {
+    out.printf(
+        "%s: %.2f  (%,.0f vs %,.0f events/s)%n",
+        what, a.eventsPerSecond() / b.eventsPerSecond(), a.eventsPerSecond(), b.eventsPerSecond());
+    out.flush();
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+      for (Path path : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(path);
+      }
+    }
   }
 
   private int writePath(PrintWriter out, Path work) throws Exception {
@@ -178,8 +326,13 @@ final class BenchCommand implements Callable<Integer> {
 
   private static void print(PrintWriter out, String name, MirrorBenchmark.Result result) {
     out.printf(
-        "  %-10s %,10.0f events/s  %6.2f s  peak heap %,6d MB  %,d rows written%n",
-        name, result.eventsPerSecond(), result.seconds, result.peakHeapBytes >> 20, result.rows);
+        "  %-11s %,10.0f events/s  %6.2f s  peak heap %,6d MB (after GC %,5d MB)  %,d rows%n",
+        name,
+        result.eventsPerSecond(),
+        result.seconds,
+        result.peakHeapBytes >> 20,
+        result.peakHeapAfterGcBytes >> 20,
+        result.rows);
     out.flush();
   }
 }
