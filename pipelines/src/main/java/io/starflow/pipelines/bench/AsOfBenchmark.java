@@ -3,15 +3,26 @@ package io.starflow.pipelines.bench;
 import io.starflow.pipelines.EventsPipeline;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.pipelines.sample.RetailInventory;
+import io.starflow.schemas.DomainEvent;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.events.AsOf;
+import io.starflow.transforms.events.DomainEventJson;
+import io.starflow.transforms.events.EventTables;
 import io.starflow.transforms.events.Inventory;
+import io.starflow.transforms.events.RejectedEventException;
 import io.starflow.transforms.warehouse.Warehouse;
+import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -43,9 +54,20 @@ public final class AsOfBenchmark {
     Inventory inventory = new Inventory();
     Warehouse warehouse = Warehouse.at("jdbc:duckdb:" + work.resolve("as-of.duckdb"));
 
-    out.printf("Folding them into DuckDB, a snapshot every %,d versions...%n", snapshotEvery);
+    // the plain fold once untimed too, so that it is not measured while the JIT warms up
+    plainFold(file, inventory);
+    out.println("Plain Java fold, one thread, in memory (read, decode, order, fold; no writes)...");
     out.flush();
     long start = System.nanoTime();
+    Map<String, Inventory.State> plain = plainFold(file, inventory);
+    double plainSeconds = seconds(start);
+    out.printf(
+        "  %,d events folded in %.1f s (%,.0f events/s), %,d aggregates%n",
+        events, plainSeconds, events / plainSeconds, plain.size());
+
+    out.printf("Folding them into DuckDB, a snapshot every %,d versions...%n", snapshotEvery);
+    out.flush();
+    start = System.nanoTime();
     Pipeline fold = Pipeline.create(options);
     EventsPipeline.fromFiles(fold, inventory, warehouse, snapshotEvery, file.toString());
     RunCounts folded = run(fold);
@@ -55,6 +77,21 @@ public final class AsOfBenchmark {
         folded.get(StarflowMetrics.EVENTS_APPLIED),
         foldSeconds,
         folded.get(StarflowMetrics.EVENTS_APPLIED) / foldSeconds);
+    out.printf(
+        "fold / plain fold: %.3f  (%,.0f vs %,.0f events/s)%n%n",
+        plainSeconds / foldSeconds,
+        folded.get(StarflowMetrics.EVENTS_APPLIED) / foldSeconds,
+        events / plainSeconds);
+    long aggregates =
+        count(warehouse, "SELECT count(*) FROM \"" + new EventTables(inventory).state() + "\"");
+    if (aggregates != plain.size()) {
+      throw new IllegalStateException(
+          "the fold wrote "
+              + aggregates
+              + " aggregates, the plain fold has "
+              + plain.size()
+              + ": these figures do not count");
+    }
 
     Instant at = RetailInventory.BLACK_FRIDAY_2PM;
     BigDecimal truth = dataset.valueAsOf(at);
@@ -76,6 +113,47 @@ public final class AsOfBenchmark {
               ? "(= brute force)"
               : "(DIFFERS from brute force " + truth + ")");
       out.flush();
+    }
+  }
+
+  /**
+   * The fold without a pipeline or a warehouse: every line decoded, each aggregate's events put in
+   * version order, folded with the same reducer; the final states.
+   */
+  private static Map<String, Inventory.State> plainFold(Path file, Inventory inventory)
+      throws Exception {
+    Map<String, List<DomainEvent>> byAggregate = new HashMap<>();
+    try (BufferedReader lines = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      long number = 0;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        number++;
+        DomainEvent event = DomainEventJson.decode(line, file + ":" + number);
+        byAggregate.computeIfAbsent(event.aggregate(), a -> new ArrayList<>()).add(event);
+      }
+    }
+    Map<String, Inventory.State> states = new HashMap<>();
+    for (Map.Entry<String, List<DomainEvent>> aggregate : byAggregate.entrySet()) {
+      List<DomainEvent> events = aggregate.getValue();
+      events.sort(Comparator.comparingLong(DomainEvent::version));
+      Inventory.State state = inventory.initial(events.get(0).aggregateId());
+      for (DomainEvent event : events) {
+        try {
+          state = inventory.apply(state, event);
+        } catch (RejectedEventException e) {
+          // the state stays, as in the fold
+        }
+      }
+      states.put(aggregate.getKey(), state);
+    }
+    return states;
+  }
+
+  private static long count(Warehouse warehouse, String sql) throws Exception {
+    try (var connection = warehouse.connect();
+        var query = connection.createStatement();
+        var rs = query.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 

@@ -93,9 +93,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--as-of",
       description = {
-        "Instead, time point-in-time rebuilds: fold --events inventory events over --skus SKUs"
-            + " (a snapshot every --snapshot-every versions), then rebuild the state as of Black"
-            + " Friday 2 PM from the snapshots and from the first event."
+        "Instead, time the event fold and point-in-time rebuilds: fold --events inventory"
+            + " events over --skus SKUs (a snapshot every --snapshot-every versions) beside a"
+            + " plain in-memory fold of the same file, print both rates and the ratio, then"
+            + " rebuild the state as of Black Friday 2 PM from the snapshots and from the first"
+            + " event."
       })
   boolean asOf;
 
