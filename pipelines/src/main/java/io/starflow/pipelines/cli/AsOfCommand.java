@@ -135,7 +135,7 @@ final class AsOfCommand implements Callable<Integer> {
     Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
     EventsPipeline.asOf(pipeline, reducer, target, instants, snapshots);
     long start = System.nanoTime();
-    RunCounts counts = EventsCommand.runWithProgress(pipeline, null, 0);
+    RunCounts counts = EventsCommand.runWithProgress(pipeline, null, MirrorRun.Work.bytes(0));
     double seconds = (System.nanoTime() - start) / 1e9;
     String table = AsOf.table(reducer);
     out.printf(

@@ -108,7 +108,7 @@ final class BackfillCommand implements Callable<Integer> {
               pipeline -> MirrorPipeline.buildFromKafka(pipeline, base, range),
               runner,
               false,
-              0,
+              MirrorRun.Work.records(0),
               out);
     } else {
       Inputs.requireMatch(input);
@@ -124,7 +124,7 @@ final class BackfillCommand implements Callable<Integer> {
               pipeline -> MirrorPipeline.build(pipeline, settings, input),
               runner,
               false,
-              InputSizes.bytes(input),
+              MirrorRun.Work.bytes(InputSizes.bytes(input)),
               out);
     }
     return outcome.counts.reconciles() ? 0 : Starflow.NOT_RECONCILED;

@@ -106,7 +106,8 @@ final class DemoCommand implements Callable<Integer> {
                 .setPii(pii)
                 .build(),
             model);
-    MirrorRun.Outcome outcome = MirrorRun.run(settings, input, runner, dataset.lines(), out);
+    MirrorRun.Outcome outcome =
+        MirrorRun.run(settings, input, runner, InputSizes.bytes(input), out);
     List<String> differences = MirrorCheck.differences(settings.warehouse(), dataset, pii);
     out.println();
     if (differences.isEmpty()) {
@@ -167,7 +168,7 @@ final class DemoCommand implements Callable<Integer> {
               .build(),
           settings.toBuilder().setModel(null).setPii(null).build(),
           file.toString());
-      RunCounts counts = EventsCommand.runWithProgress(pipeline, null, 0);
+      RunCounts counts = EventsCommand.runWithProgress(pipeline, null, MirrorRun.Work.bytes(0));
       long rows;
       try (java.sql.Connection c = settings.warehouse().connect();
           java.sql.Statement s = c.createStatement();
@@ -209,7 +210,9 @@ final class DemoCommand implements Callable<Integer> {
     Inventory inventory = new Inventory();
     Pipeline fold = Pipeline.create(MirrorRun.options(runner, false));
     EventsPipeline.fromFiles(fold, inventory, target, DEMO_SNAPSHOT_EVERY, events.toString());
-    RunCounts folded = EventsCommand.runWithProgress(fold, "Folding", dataset.lines.size());
+    RunCounts folded =
+        EventsCommand.runWithProgress(
+            fold, "Folding", MirrorRun.Work.records(dataset.lines.size()));
     out.printf(
         "Folded %,d inventory events: %,d redeliveries collapsed; dead-lettered: %,d conflicting,"
             + " %,d behind a gap, %,d malformed.%n%n",
@@ -221,7 +224,7 @@ final class DemoCommand implements Callable<Integer> {
     Instant at = RetailInventory.BLACK_FRIDAY_2PM;
     Pipeline asOf = Pipeline.create(MirrorRun.options(runner, false));
     EventsPipeline.asOf(asOf, inventory, target, List.of(at), true);
-    RunCounts rebuilt = EventsCommand.runWithProgress(asOf, null, 0);
+    RunCounts rebuilt = EventsCommand.runWithProgress(asOf, null, MirrorRun.Work.bytes(0));
     BigDecimal value = AsOfCommand.totalValue(target, AsOf.table(inventory), at);
     BigDecimal truth = dataset.valueAsOf(at);
     out.printf("Inventory value at 2:00 PM on Black Friday (%s): %,.2f%n", at, value);

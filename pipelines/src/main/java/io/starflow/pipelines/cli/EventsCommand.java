@@ -110,7 +110,7 @@ final class EventsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--snapshot-every must not be negative");
     }
     Warehouse target = warehouse.warehouse();
-    long expected = 0;
+    MirrorRun.Work expected = MirrorRun.Work.bytes(0);
     Consumer<Pipeline> wiring;
     String source;
     if (records.isSet()) {
@@ -181,7 +181,7 @@ final class EventsCommand implements Callable<Integer> {
       RunnerOptions runner,
       Consumer<Pipeline> wiring,
       @Nullable String task,
-      long expected)
+      MirrorRun.Work expected)
       throws SQLException {
     DeadLetterWriter.ensureTable(warehouse);
     Pipeline pipeline = Pipeline.create(MirrorRun.options(runner, false));
@@ -191,7 +191,8 @@ final class EventsCommand implements Callable<Integer> {
     return new MirrorRun.Outcome(counts, (System.nanoTime() - start) / 1e9);
   }
 
-  static RunCounts runWithProgress(Pipeline pipeline, @Nullable String task, long expected) {
+  static RunCounts runWithProgress(
+      Pipeline pipeline, @Nullable String task, MirrorRun.Work expected) {
     PipelineResult result = pipeline.run();
     if (task == null) {
       return MirrorRun.await(result, null, (bar, counts) -> {});
@@ -202,10 +203,11 @@ final class EventsCommand implements Callable<Integer> {
               result,
               progress,
               (bar, now) -> {
-                MirrorRun.showBytes(bar, now);
+                MirrorRun.show(bar, now, expected);
                 bar.setExtraMessage(String.format(" %,d records", now.read()));
               });
-      MirrorRun.showDone(progress, counts, String.format(" %,d records; done", counts.read()));
+      MirrorRun.showDone(
+          progress, counts, expected, String.format(" %,d records; done", counts.read()));
       return counts;
     }
   }

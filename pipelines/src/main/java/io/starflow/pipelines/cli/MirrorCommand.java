@@ -112,7 +112,8 @@ final class MirrorCommand implements Callable<Integer> {
               pipeline -> MirrorPipeline.buildFromKafka(pipeline, settings, kafkaSettings),
               runner,
               false,
-              kafkaSettings.maxRecords() == null ? 0 : kafkaSettings.maxRecords(),
+              MirrorRun.Work.records(
+                  kafkaSettings.maxRecords() == null ? 0 : kafkaSettings.maxRecords()),
               out);
       return outcome.counts.reconciles() ? 0 : Starflow.NOT_RECONCILED;
     }

@@ -69,8 +69,33 @@ final class MirrorRun {
         pipeline -> MirrorPipeline.build(pipeline, settings, input),
         runner,
         false,
-        expectedBytes,
+        Work.bytes(expectedBytes),
         out);
+  }
+
+  /** What a bounded run's progress counts: the bytes of its files, or records (from Kafka). */
+  static final class Work {
+    /** How many are expected; 0 when not known. */
+    final long expected;
+
+    final boolean records;
+
+    private Work(long expected, boolean records) {
+      this.expected = expected;
+      this.records = records;
+    }
+
+    static Work bytes(long expected) {
+      return new Work(expected, false);
+    }
+
+    static Work records(long expected) {
+      return new Work(expected, true);
+    }
+
+    long done(RunCounts counts) {
+      return records ? counts.read() : counts.bytesRead();
+    }
   }
 
   /** Mirrors what {@code wiring} reads: a bounded run, with a progress bar. */
@@ -80,7 +105,7 @@ final class MirrorRun {
       Consumer<Pipeline> wiring,
       RunnerOptions runner,
       boolean streaming,
-      long expectedBytes,
+      Work work,
       PrintWriter out)
       throws SQLException {
     DeadLetterWriter.ensureTable(settings.warehouse());
@@ -89,21 +114,24 @@ final class MirrorRun {
 
     long start = System.nanoTime();
     PipelineResult result = pipeline.run();
-    try (ProgressBar progress = progressBar("Mirroring", expectedBytes)) {
+    try (ProgressBar progress = progressBar("Mirroring", work)) {
       RunCounts counts =
           await(
               result,
               progress,
               (bar, now) -> {
-                showBytes(bar, now);
+                show(bar, now, work);
                 bar.setExtraMessage(
-                    String.format(" %,d records", now.read())
-                        + (now.applied() > 0
-                                || expectedBytes > 0 && now.bytesRead() >= expectedBytes
-                            ? "; writing to the warehouse"
+                    (work.records ? "" : String.format(" %,d records", now.read()))
+                        + (now.applied() > 0 || work.expected > 0 && work.done(now) >= work.expected
+                            ? (work.records ? " " : "; ") + "writing to the warehouse"
                             : ""));
               });
-      showDone(progress, counts, String.format(" %,d records; done", counts.read()));
+      showDone(
+          progress,
+          counts,
+          work,
+          work.records ? " done" : String.format(" %,d records; done", counts.read()));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Outcome outcome = new Outcome(RunCounts.of(result), seconds);
@@ -238,27 +266,28 @@ final class MirrorRun {
     out.flush();
   }
 
-  /** Moves {@code bar} to the bytes read so far. */
-  static void showBytes(ProgressBar bar, RunCounts counts) {
-    bar.stepTo(bar.getMax() > 0 ? Math.min(bar.getMax(), counts.bytesRead()) : counts.bytesRead());
+  /** Moves {@code bar} to the work done so far. */
+  static void show(ProgressBar bar, RunCounts counts, Work work) {
+    long done = work.done(counts);
+    bar.stepTo(bar.getMax() > 0 ? Math.min(bar.getMax(), done) : done);
   }
 
   /** Shows {@code bar} complete: a run that ended read all of its input. */
-  static void showDone(ProgressBar bar, RunCounts counts, String message) {
-    bar.stepTo(bar.getMax() > 0 ? bar.getMax() : counts.bytesRead());
+  static void showDone(ProgressBar bar, RunCounts counts, Work work, String message) {
+    bar.stepTo(bar.getMax() > 0 ? bar.getMax() : work.done(counts));
     bar.setExtraMessage(message);
   }
 
   /**
-   * A bar over {@code expectedBytes} of input (unknown when 0), in MB; redrawn in place on a
+   * A bar over the expected work (unknown when 0), in MB or records; redrawn in place on a
    * terminal, elsewhere (CI logs, a pipe) a line every few seconds.
    */
-  static ProgressBar progressBar(String task, long expectedBytes) {
+  static ProgressBar progressBar(String task, Work work) {
     ProgressBarBuilder builder =
         new ProgressBarBuilder()
             .setTaskName(task)
-            .setInitialMax(expectedBytes > 0 ? expectedBytes : -1)
-            .setUnit(" MB", 1_000_000)
+            .setInitialMax(work.expected > 0 ? work.expected : -1)
+            .setUnit(work.records ? " records" : " MB", work.records ? 1 : 1_000_000)
             .setStyle(ProgressBarStyle.ASCII)
             .continuousUpdate()
             .showSpeed();

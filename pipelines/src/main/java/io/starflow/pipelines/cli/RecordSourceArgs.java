@@ -48,9 +48,11 @@ final class RecordSourceArgs {
     }
   }
 
-  /** Work to expect, for progress: bytes of the input files (0 when they are not known). */
-  long expected() {
-    return input != null ? InputSizes.bytes(input) : 0;
+  /** Work to expect, for progress: bytes of the input files, or the records to read from Kafka. */
+  MirrorRun.Work expected() {
+    return input != null
+        ? MirrorRun.Work.bytes(InputSizes.bytes(input))
+        : MirrorRun.Work.records(maxRecords == null ? 0 : maxRecords);
   }
 
   /** What is read, for the report. */

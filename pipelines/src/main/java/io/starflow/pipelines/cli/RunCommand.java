@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
             pipeline -> MirrorPipeline.build(pipeline, settings, inputs),
             runner,
             false,
-            lines,
+            MirrorRun.Work.bytes(lines),
             out);
     out.println();
     StarSummary.print(settings.warehouse(), model, out);

@@ -201,8 +201,8 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
       config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
     }
     config.putAll(consumerConfig());
-    if (stopTime() != null) {
-      return readTimeRange(input, config);
+    if (stopTime() != null || maxRecords() != null && maxReadTime() == null) {
+      return readRanges(input, config);
     }
     KafkaIO.Read<String, byte[]> read =
         KafkaIO.<String, byte[]>read()
@@ -236,12 +236,16 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
   }
 
   /**
-   * A bounded read of the records whose Kafka timestamps fall in [start, stop): offset ranges are
-   * planned when the pipeline runs, and each is read by a plain consumer. KafkaIO's own time bounds
-   * fail on a partition with no record at or after the start or stop time, and its bounded read of
-   * offset ranges is not public.
+   * A bounded read of offset ranges planned when the pipeline runs: from where the group's
+   * committed offsets, {@link #withStartTime} or {@link #withStart} say, to the first record at or
+   * after {@link #withStopTime}, or until {@link #withMaxRecords} records in all. The ranges are
+   * cut into chunks of at most {@value #CHUNK} records, each read by a plain consumer, so that a
+   * runner without back-pressure (the DirectRunner) never holds more than a few chunks. KafkaIO's
+   * own time bounds fail on a partition with no record at or after the start or stop time, its
+   * bounded read of offset ranges is not public, and its bounded read of a count reads it as one
+   * bundle.
    */
-  private PCollection<RawRecord> readTimeRange(PBegin input, Map<String, Object> config) {
+  private PCollection<RawRecord> readRanges(PBegin input, Map<String, Object> config) {
     return records(
         input
             .apply("Start", Impulse.create())
@@ -249,7 +253,13 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
                 "PlanOffsetRanges",
                 ParDo.of(
                     new PlanRangesFn(
-                        bootstrapServers(), topics(), start(), startTime(), stopTime(), config)))
+                        bootstrapServers(),
+                        topics(),
+                        start(),
+                        startTime(),
+                        stopTime(),
+                        maxRecords(),
+                        config)))
             .setCoder(
                 KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
             .apply("SpreadRanges", Reshuffle.viaRandomKey())
@@ -259,13 +269,19 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
                     .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))));
   }
 
-  /** Turns a time range into one offset range per partition that has records in it. */
+  /** Records a chunk of an offset range holds at most. */
+  static final int CHUNK = 20_000;
+
+  /**
+   * Turns the bounds into offset ranges per partition that has records in them, cut into chunks.
+   */
   private static final class PlanRangesFn extends DoFn<byte[], KV<String, KV<Long, Long>>> {
     private final String bootstrapServers;
     private final List<String> topics;
     private final Start start;
     private final @Nullable Instant startTime;
-    private final Instant stopTime;
+    private final @Nullable Instant stopTime;
+    private final @Nullable Long maxRecords;
     private final Map<String, Object> config;
 
     PlanRangesFn(
@@ -273,13 +289,15 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
         List<String> topics,
         Start start,
         @Nullable Instant startTime,
-        Instant stopTime,
+        @Nullable Instant stopTime,
+        @Nullable Long maxRecords,
         Map<String, Object> config) {
       this.bootstrapServers = bootstrapServers;
       this.topics = topics;
       this.start = start;
       this.startTime = startTime;
       this.stopTime = stopTime;
+      this.maxRecords = maxRecords;
       this.config = config;
     }
 
@@ -287,7 +305,8 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     public void process(OutputReceiver<KV<String, KV<Long, Long>>> out) {
       Map<String, Object> props = new HashMap<>(config);
       props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      // the group (when given) is only asked for its committed offsets: this consumer never joins
+      // it
       try (KafkaConsumer<byte[], byte[]> consumer =
           new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
         List<TopicPartition> partitions = new ArrayList<>();
@@ -303,15 +322,66 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
             startTime != null
                 ? offsetsAt(consumer, partitions, startTime, ends)
                 : start == Start.LATEST ? ends : consumer.beginningOffsets(partitions);
-        Map<TopicPartition, Long> stops = offsetsAt(consumer, partitions, stopTime, ends);
+        if (startTime == null && config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
+          Map<TopicPartition, Long> resumed = new HashMap<>(firsts);
+          consumer
+              .committed(new java.util.HashSet<>(partitions))
+              .forEach(
+                  (p, committed) -> {
+                    if (committed != null) {
+                      resumed.put(p, committed.offset());
+                    }
+                  });
+          firsts = resumed;
+        }
+        Map<TopicPartition, Long> stops =
+            stopTime != null ? offsetsAt(consumer, partitions, stopTime, ends) : ends;
+        if (maxRecords != null) {
+          stops = firstRecords(partitions, firsts, stops, maxRecords);
+        }
         for (TopicPartition partition : partitions) {
           long first = firsts.get(partition);
           long stop = stops.get(partition);
-          if (first < stop) {
-            out.output(KV.of(partition.topic() + "/" + partition.partition(), KV.of(first, stop)));
+          for (long from = first; from < stop; from += CHUNK) {
+            out.output(
+                KV.of(
+                    partition.topic() + "/" + partition.partition(),
+                    KV.of(from, Math.min(stop, from + CHUNK))));
           }
         }
       }
+    }
+
+    /**
+     * Where to stop so that {@code max} records are read in all: shared evenly among the
+     * partitions, what a short partition leaves going to the others (in partition order, so the
+     * same every time).
+     */
+    static Map<TopicPartition, Long> firstRecords(
+        List<TopicPartition> partitions,
+        Map<TopicPartition, Long> firsts,
+        Map<TopicPartition, Long> stops,
+        long max) {
+      Map<TopicPartition, Long> taken = new HashMap<>();
+      partitions.forEach(p -> taken.put(p, 0L));
+      long left = max;
+      List<TopicPartition> open = new ArrayList<>(partitions);
+      while (left > 0 && !open.isEmpty()) {
+        long share = Math.max(1, left / open.size());
+        for (java.util.Iterator<TopicPartition> it = open.iterator(); it.hasNext() && left > 0; ) {
+          TopicPartition p = it.next();
+          long available = stops.get(p) - firsts.get(p) - taken.get(p);
+          long take = Math.min(Math.min(share, available), left);
+          taken.put(p, taken.get(p) + take);
+          left -= take;
+          if (take == available) {
+            it.remove();
+          }
+        }
+      }
+      Map<TopicPartition, Long> limited = new HashMap<>();
+      partitions.forEach(p -> limited.put(p, firsts.get(p) + taken.get(p)));
+      return limited;
     }
 
     private static Map<TopicPartition, Long> offsetsAt(
@@ -410,9 +480,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     @Override
     public Instant getTimestampForRecord(
         PartitionContext context, KafkaRecord<String, byte[]> record) {
-      java.time.Instant commit = CommitTimes.of(record.getKV().getValue());
-      Instant timestamp =
-          commit != null ? new Instant(commit.toEpochMilli()) : new Instant(record.getTimestamp());
+      Instant timestamp = eventTime(record.getKV().getValue(), record.getTimestamp());
       if (timestamp.isAfter(maxEventTime)) {
         maxEventTime = timestamp;
       }
@@ -458,9 +526,22 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
       this.router = router;
     }
 
+    private transient @Nullable KafkaConsumer<byte[], byte[]> consumer;
+
     @Setup
     public void setup() {
       utf8 = new Utf8();
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+      if (consumer == null) {
+        Map<String, Object> props = new HashMap<>(config);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        consumer =
+            new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      }
+      return consumer;
     }
 
     @ProcessElement
@@ -471,51 +552,70 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
       TopicPartition partition =
           new TopicPartition(name.substring(0, slash), Integer.parseInt(name.substring(slash + 1)));
       long stop = range.getValue().getValue();
-      Map<String, Object> props = new HashMap<>(config);
-      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-      try (KafkaConsumer<byte[], byte[]> consumer =
-          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        consumer.assign(List.of(partition));
-        consumer.seek(partition, range.getValue().getKey());
-        int emptyPolls = 0;
-        long count = 0;
-        while (consumer.position(partition) < stop) {
-          ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-          if (records.isEmpty() && ++emptyPolls > MAX_EMPTY_POLLS) {
-            throw new IllegalStateException(
-                "no progress reading " + partition + " up to offset " + stop);
-          }
-          for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-            if (record.offset() >= stop) {
-              break;
-            }
-            emptyPolls = 0;
-            count++;
-            emit(
-                utf8,
-                router,
-                out,
-                KafkaOrigin.format(record.topic(), record.partition(), record.offset()),
-                record.value());
-          }
+      KafkaConsumer<byte[], byte[]> consumer = consumer();
+      consumer.assign(List.of(partition));
+      consumer.seek(partition, range.getValue().getKey());
+      int emptyPolls = 0;
+      long count = 0;
+      while (consumer.position(partition) < stop) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        if (records.isEmpty() && ++emptyPolls > MAX_EMPTY_POLLS) {
+          throw new IllegalStateException(
+              "no progress reading " + partition + " up to offset " + stop);
         }
-        read.inc(count);
+        for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+          if (record.offset() >= stop) {
+            break;
+          }
+          emptyPolls = 0;
+          count++;
+          emit(
+              utf8,
+              router,
+              out,
+              KafkaOrigin.format(record.topic(), record.partition(), record.offset()),
+              record.value(),
+              eventTime(record.value(), record.timestamp()));
+        }
+      }
+      read.inc(count);
+    }
+
+    @Teardown
+    public void teardown() {
+      if (consumer != null) {
+        consumer.close();
+        consumer = null;
       }
     }
   }
 
-  /** Outputs one record's value as text, or dead-letters it when it is not UTF-8. */
+  /** A record's event time, as {@link CommitTimeTimestamps} stamps it. */
+  static Instant eventTime(@Nullable byte[] value, long kafkaTimestamp) {
+    java.time.Instant commit = value == null ? null : CommitTimes.of(value);
+    return commit != null ? new Instant(commit.toEpochMilli()) : new Instant(kafkaTimestamp);
+  }
+
+  /**
+   * Outputs one record's value as text (stamped with {@code timestamp} when given, else as the read
+   * stamped it), or dead-letters it when it is not UTF-8.
+   */
   private static void emit(
-      Utf8 utf8, BadRecordRouter router, DoFn.MultiOutputReceiver out, String origin, byte[] value)
+      Utf8 utf8,
+      BadRecordRouter router,
+      DoFn.MultiOutputReceiver out,
+      String origin,
+      byte[] value,
+      @Nullable Instant timestamp)
       throws Exception {
-    if (value == null) {
-      out.get(RECORDS).output(RawRecord.of(origin, null));
-      return;
-    }
-    String text = utf8.decode(value, value.length);
-    if (text != null) {
-      out.get(RECORDS).output(RawRecord.of(origin, text));
+    String text = value == null ? null : utf8.decode(value, value.length);
+    if (value == null || text != null) {
+      RawRecord raw = RawRecord.of(origin, text);
+      if (timestamp == null) {
+        out.get(RECORDS).output(raw);
+      } else {
+        out.get(RECORDS).outputWithTimestamp(raw, timestamp);
+      }
       return;
     }
     StarflowMetrics.counter(StarflowMetrics.READ_FAILED).inc();
@@ -551,7 +651,8 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
           router,
           out,
           KafkaOrigin.format(record.getTopic(), record.getPartition(), record.getOffset()),
-          record.getKV().getValue());
+          record.getKV().getValue(),
+          null);
     }
   }
 }
