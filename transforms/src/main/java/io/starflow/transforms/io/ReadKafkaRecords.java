@@ -269,6 +269,37 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
                     .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))));
   }
 
+  /**
+   * Where to stop so that {@code max} records are read in all: shared evenly among the partitions,
+   * what a short partition leaves going to the others (in partition order, so the same every time).
+   */
+  static Map<TopicPartition, Long> firstRecords(
+      List<TopicPartition> partitions,
+      Map<TopicPartition, Long> firsts,
+      Map<TopicPartition, Long> stops,
+      long max) {
+    Map<TopicPartition, Long> taken = new HashMap<>();
+    partitions.forEach(p -> taken.put(p, 0L));
+    long left = max;
+    List<TopicPartition> open = new ArrayList<>(partitions);
+    while (left > 0 && !open.isEmpty()) {
+      long share = Math.max(1, left / open.size());
+      for (java.util.Iterator<TopicPartition> it = open.iterator(); it.hasNext() && left > 0; ) {
+        TopicPartition p = it.next();
+        long available = stops.get(p) - firsts.get(p) - taken.get(p);
+        long take = Math.min(Math.min(share, available), left);
+        taken.put(p, taken.get(p) + take);
+        left -= take;
+        if (take == available) {
+          it.remove();
+        }
+      }
+    }
+    Map<TopicPartition, Long> limited = new HashMap<>();
+    partitions.forEach(p -> limited.put(p, firsts.get(p) + taken.get(p)));
+    return limited;
+  }
+
   /** Records a chunk of an offset range holds at most. */
   static final int CHUNK = 20_000;
 
@@ -350,38 +381,6 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
           }
         }
       }
-    }
-
-    /**
-     * Where to stop so that {@code max} records are read in all: shared evenly among the
-     * partitions, what a short partition leaves going to the others (in partition order, so the
-     * same every time).
-     */
-    static Map<TopicPartition, Long> firstRecords(
-        List<TopicPartition> partitions,
-        Map<TopicPartition, Long> firsts,
-        Map<TopicPartition, Long> stops,
-        long max) {
-      Map<TopicPartition, Long> taken = new HashMap<>();
-      partitions.forEach(p -> taken.put(p, 0L));
-      long left = max;
-      List<TopicPartition> open = new ArrayList<>(partitions);
-      while (left > 0 && !open.isEmpty()) {
-        long share = Math.max(1, left / open.size());
-        for (java.util.Iterator<TopicPartition> it = open.iterator(); it.hasNext() && left > 0; ) {
-          TopicPartition p = it.next();
-          long available = stops.get(p) - firsts.get(p) - taken.get(p);
-          long take = Math.min(Math.min(share, available), left);
-          taken.put(p, taken.get(p) + take);
-          left -= take;
-          if (take == available) {
-            it.remove();
-          }
-        }
-      }
-      Map<TopicPartition, Long> limited = new HashMap<>();
-      partitions.forEach(p -> limited.put(p, firsts.get(p) + taken.get(p)));
-      return limited;
     }
 
     private static Map<TopicPartition, Long> offsetsAt(
