@@ -1,5 +1,12 @@
 package io.starflow.pipelines;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.starflow.pipelines.sample.RetailCdc;
+import io.starflow.schemas.KeyColumns;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.nio.file.Files;
@@ -7,6 +14,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
@@ -27,5 +38,26 @@ public class DuckDbMirrorPipelineTest extends MirrorPipelineContract {
           .filter(name -> name.startsWith(file.getFileName() + ".stage"))
           .collect(Collectors.toList());
     }
+  }
+
+  @Test
+  public void aRunRemovesTheStagesAKilledRunLeftBehind() throws Exception {
+    Path directory = folder.newFolder().toPath();
+    Warehouse warehouse = TestWarehouses.duckDb(directory);
+    Path stale =
+        directory.resolve("warehouse.duckdb.stage").resolve("starflow_stage_0123456789abcdef_0");
+    Files.createDirectories(stale);
+    Files.write(stale.resolve("0.parquet"), new byte[] {1, 2, 3});
+    RetailCdc.Dataset dataset = RetailCdc.generate(5, new RetailCdc.Size(20, 5, 60));
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    MirrorPipeline.build(
+        pipeline,
+        MirrorSettings.builder()
+            .setWarehouse(warehouse)
+            .setKeys(KeyColumns.parse(RetailCdc.KEY_SPECS))
+            .build(),
+        dataset.writeTo(folder.newFolder().toPath()));
+    assertThat(Runs.finish(pipeline.run()), equalTo(PipelineResult.State.DONE));
+    assertThat(stagedOutsideTheWarehouse(warehouse), empty());
   }
 }

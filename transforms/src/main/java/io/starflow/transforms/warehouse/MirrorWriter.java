@@ -183,6 +183,7 @@ public final class MirrorWriter implements AutoCloseable {
     private int stagesMade;
 
     private VersionStage(String prefix, boolean history) {
+      LIVE_STAGES.add(prefix);
       this.prefix = prefix;
       this.history = history;
     }
@@ -277,6 +278,7 @@ public final class MirrorWriter implements AutoCloseable {
       if (directory == null) {
         session.executeDdl(dialect.createVersionStage(name, columns));
       } else {
+        removeStaleStages(directory);
         directory = directory.resolve(name);
         try {
           Files.createDirectories(directory);
@@ -347,6 +349,33 @@ public final class MirrorWriter implements AutoCloseable {
           },
           c -> {});
       stage.rows.clear();
+    }
+  }
+
+  /** The prefixes of the version stages made in this process. */
+  private static final Set<String> LIVE_STAGES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** The stage directories this process has cleared of stale stages. */
+  private static final Set<Path> CLEARED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Deletes, once per process, the stages in {@code directory} that no writer of this process made:
+   * a run that was killed left them. The warehouse is an embedded DuckDB file, which one process at
+   * a time holds open, so no other process is staging there.
+   */
+  private static void removeStaleStages(Path directory) throws SQLException {
+    if (!CLEARED.add(directory) || !Files.isDirectory(directory)) {
+      return;
+    }
+    try (Stream<Path> stages = Files.list(directory)) {
+      for (Path stage : (Iterable<Path>) stages::iterator) {
+        String name = stage.getFileName().toString();
+        if (LIVE_STAGES.stream().noneMatch(prefix -> name.startsWith(prefix + "_"))) {
+          deleteStage(stage);
+        }
+      }
+    } catch (IOException e) {
+      throw new SQLException("cannot list the stages in " + directory, e);
     }
   }
 
