@@ -106,6 +106,43 @@ public final class StageChanges
         .add(DisplayData.item("history", history).withLabel("History tables"));
   }
 
+  /** A stage of {@code writer}'s, named uniquely in the warehouse. */
+  static MirrorWriter.VersionStage newStage(MirrorWriter writer, boolean history) {
+    String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    return writer.versionStage("starflow_stage_" + id, history);
+  }
+
+  /** Dead-letters a version the warehouse cannot hold, with its origin and {@code reason}. */
+  static void refuse(
+      BadRecordRouter router, DoFn.MultiOutputReceiver out, ChangeRecord record, String reason)
+      throws Exception {
+    MirrorWriter.Rejected rejected = new MirrorWriter.Rejected(record, reason);
+    router.route(
+        out,
+        CountingWriter.deadLetter(
+            rejected, record.origin() == null ? List.of() : List.of(record.origin())),
+        FailedRecord.coder(),
+        null,
+        CountingWriter.reason(rejected, false));
+  }
+
+  /** Flushes {@code stage} and outputs {@code (table, stage)} for each stage with rows. */
+  static void outputStaged(
+      MirrorWriter.VersionStage stage,
+      DoFn<?, ?>.FinishBundleContext context,
+      TupleTag<KV<String, String>> tag)
+      throws SQLException {
+    for (Map.Entry<String, Set<String>> table : stage.flush().entrySet()) {
+      for (String name : table.getValue()) {
+        context.output(
+            tag,
+            KV.of(table.getKey(), name),
+            GlobalWindow.INSTANCE.maxTimestamp(),
+            GlobalWindow.INSTANCE);
+      }
+    }
+  }
+
   /** Appends versions to this instance's stages; reports the stages at the end of each bundle. */
   static final class StageFn extends DoFn<ChangeRecord, KV<String, String>> {
     private final Warehouse warehouse;
@@ -125,8 +162,7 @@ public final class StageChanges
     @Setup
     public void setup() throws SQLException {
       writer = MirrorWriter.open(warehouse);
-      String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-      stage = writer.versionStage("starflow_stage_" + id, history);
+      stage = newStage(writer, history);
     }
 
     @ProcessElement
@@ -135,26 +171,13 @@ public final class StageChanges
       if (reason != null) {
         refused.inc();
         compacted.inc();
-        MirrorWriter.Rejected rejected = new MirrorWriter.Rejected(record, reason);
-        FailedRecord failed =
-            CountingWriter.deadLetter(
-                rejected, record.origin() == null ? List.of() : List.of(record.origin()));
-        router.route(
-            out, failed, FailedRecord.coder(), null, CountingWriter.reason(rejected, false));
+        refuse(router, out, record, reason);
       }
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context) throws SQLException {
-      for (Map.Entry<String, Set<String>> table : stage.flush().entrySet()) {
-        for (String name : table.getValue()) {
-          context.output(
-              STAGED,
-              KV.of(table.getKey(), name),
-              GlobalWindow.INSTANCE.maxTimestamp(),
-              GlobalWindow.INSTANCE);
-        }
-      }
+      outputStaged(stage, context, STAGED);
     }
 
     @Teardown

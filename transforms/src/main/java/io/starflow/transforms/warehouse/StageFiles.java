@@ -8,7 +8,6 @@ import io.starflow.schemas.Truncation;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.Tally;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import io.starflow.transforms.debezium.DebeziumDecoding;
 import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.io.FileRange;
@@ -21,8 +20,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -34,7 +31,6 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -249,8 +245,7 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
       reader = new LineReader();
       decoding = new DebeziumDecoding(decoder);
       writer = MirrorWriter.open(warehouse);
-      String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-      stage = writer.versionStage("starflow_stage_" + id, history);
+      stage = StageChanges.newStage(writer, history);
     }
 
     @ProcessElement
@@ -271,14 +266,7 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
               if (reason != null) {
                 refused.inc();
                 compacted.inc();
-                MirrorWriter.Rejected rejected = new MirrorWriter.Rejected(masked, reason);
-                router.route(
-                    out,
-                    CountingWriter.deadLetter(
-                        rejected, masked.origin() == null ? List.of() : List.of(masked.origin())),
-                    FailedRecord.coder(),
-                    null,
-                    CountingWriter.reason(rejected, false));
+                StageChanges.refuse(router, out, masked, reason);
               }
             }
 
@@ -346,15 +334,7 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
         tally.flush();
       }
       decoding.flush();
-      for (Map.Entry<String, Set<String>> table : stage.flush().entrySet()) {
-        for (String name : table.getValue()) {
-          context.output(
-              STAGED,
-              KV.of(table.getKey(), name),
-              GlobalWindow.INSTANCE.maxTimestamp(),
-              GlobalWindow.INSTANCE);
-        }
-      }
+      StageChanges.outputStaged(stage, context, STAGED);
     }
 
     @Teardown
