@@ -1,5 +1,8 @@
 package io.starflow.transforms.warehouse;
 
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import io.starflow.schemas.ColumnType;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -17,11 +20,9 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import javax.annotation.Nullable;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
-import org.slf4j.LoggerFactory;
 
 /**
  * DuckDB: one process holds the database file; connections in that process share it. Rows are
@@ -51,7 +52,16 @@ final class DuckDbDialect extends SqlDialect {
   /** One open of a database file at a time in this process: see {@link #open}. */
   private static final ConcurrentHashMap<String, Object> OPENING = new ConcurrentHashMap<>();
 
-  private static final long OPEN_RACE_NANOS = TimeUnit.SECONDS.toNanos(30);
+  /** Waits 10 ms doubling up to 0.5 s between tries, about 30 s in all. */
+  private static final RetryConfig OPEN_RACE =
+      RetryConfig.custom()
+          .maxAttempts(70)
+          .intervalFunction(
+              IntervalFunction.ofExponentialBackoff(
+                  java.time.Duration.ofMillis(10), 2, java.time.Duration.ofMillis(500)))
+          .retryOnException(
+              e -> e.getMessage() != null && e.getMessage().contains("Unique file handle conflict"))
+          .build();
 
   /**
    * Opens a connection; the first one of a process (or the first after the last one closed) opens
@@ -62,28 +72,13 @@ final class DuckDbDialect extends SqlDialect {
   @Override
   Connection open(String url, Properties properties) throws SQLException {
     synchronized (OPENING.computeIfAbsent(url, u -> new Object())) {
-      long deadline = System.nanoTime() + OPEN_RACE_NANOS;
-      long wait = 10;
-      while (true) {
-        try {
-          return DriverManager.getConnection(url, properties);
-        } catch (SQLException e) {
-          String message = e.getMessage();
-          if (message == null
-              || !message.contains("Unique file handle conflict")
-              || System.nanoTime() > deadline) {
-            throw e;
-          }
-          LoggerFactory.getLogger(DuckDbDialect.class)
-              .info("{} is still being closed by another connection; opening it again", url);
-        }
-        try {
-          Thread.sleep(wait);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new SQLException("interrupted while opening " + url, e);
-        }
-        wait = Math.min(wait * 2, 500);
+      try {
+        return Retry.of("duckdb-open", OPEN_RACE)
+            .executeCheckedSupplier(() -> DriverManager.getConnection(url, properties));
+      } catch (SQLException | RuntimeException e) {
+        throw e;
+      } catch (Throwable e) {
+        throw new SQLException("cannot open " + url, e);
       }
     }
   }
