@@ -81,6 +81,15 @@ public class FlinkMirrorIT {
         equalTo(Tables.count(expected, "SELECT count(*) FROM dead_letter")));
   }
 
+  /** The dead letters' origins and reasons, to tell a failure's cause. */
+  private static List<String> deadLetters(Warehouse warehouse) {
+    try {
+      return Tables.rows(warehouse, "SELECT source, reason FROM dead_letter ORDER BY source");
+    } catch (java.sql.SQLException e) {
+      return List.of("none (" + e.getMessage() + ")");
+    }
+  }
+
   @Test
   public void batchFromFilesOnFlinkEqualsTheDirectRunner() throws Exception {
     RetailCdc.Dataset dataset = RetailCdc.generate(11, SIZE);
@@ -91,7 +100,10 @@ public class FlinkMirrorIT {
     PipelineResult result = pipeline.run();
     assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
 
-    assertThat(MirrorCheck.differences(onFlink, dataset, RetailCdc.samplePii()), empty());
+    assertThat(
+        "dead letters: " + deadLetters(onFlink),
+        MirrorCheck.differences(onFlink, dataset, RetailCdc.samplePii()),
+        empty());
     assertSameTables(onFlink, onDirectRunner(input));
     RunCounts counts = RunCounts.of(result);
     assertThat(counts.read(), equalTo(dataset.lines()));
@@ -124,7 +136,10 @@ public class FlinkMirrorIT {
     PipelineResult result = pipeline.run();
     assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
 
-    assertThat(MirrorCheck.differences(onFlink, dataset, RetailCdc.samplePii()), empty());
+    assertThat(
+        "dead letters: " + deadLetters(onFlink),
+        MirrorCheck.differences(onFlink, dataset, RetailCdc.samplePii()),
+        empty());
     assertSameTables(onFlink, onDirectRunner(dataset.writeTo(folder.newFolder().toPath())));
     for (String topic : topics) {
       OffsetAndMetadata committed =

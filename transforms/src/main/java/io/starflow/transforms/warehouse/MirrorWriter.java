@@ -508,7 +508,7 @@ public final class MirrorWriter implements AutoCloseable {
           },
           c -> {});
     } catch (SQLException e) {
-      if (session.isConnectionFailure(e)) {
+      if (session.isTransient(e)) {
         throw e;
       }
       String reason =
@@ -851,8 +851,9 @@ public final class MirrorWriter implements AutoCloseable {
 
   /**
    * Writes {@code rows} in one transaction; when the warehouse refuses it (for a reason other than
-   * a lost connection, which the session waits out), writes each half on its own, down to single
-   * rows, so that only the rows the warehouse refuses are rejected. Returns what the writes count.
+   * a lost connection or a conflict, which the session waits out), writes each half on its own,
+   * down to single rows, so that only the rows the warehouse refuses are rejected. Returns what the
+   * writes count.
    */
   private long applyOrBisect(
       String table, List<Staged> rows, List<Rejected> rejected, PartWrite write)
@@ -863,8 +864,8 @@ public final class MirrorWriter implements AutoCloseable {
     try {
       return write.write(rows);
     } catch (SQLException e) {
-      if (session.isConnectionFailure(e)) {
-        throw e; // the warehouse stayed out of reach longer than it may: the run fails
+      if (session.isTransient(e)) {
+        throw e; // the warehouse stayed out of reach or in conflict too long: the run fails
       }
       if (rows.size() == 1) {
         rejected.add(

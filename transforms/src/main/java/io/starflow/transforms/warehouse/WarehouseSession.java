@@ -18,18 +18,18 @@ import org.slf4j.LoggerFactory;
  * One connection to a warehouse that outlives the warehouse's blips, and the transactions run on
  * it.
  *
- * <p>A transaction that fails is rolled back and run again when the failure is transient: a
- * serialization failure, a deadlock or DuckDB's write conflict (at most {@link #MAX_ATTEMPTS}
- * times, 100 ms, 200 ms, 400 ms, ... apart), or a lost connection (a restart, a failover, an
- * idle-connection reaper): then the connection is opened again, waiting 0.5 s doubling up to 10 s
- * between tries, for as long as the warehouse's {@link Warehouse#retryFor()} allows. Only a
- * warehouse that stays unreachable that long fails the run. Every statement Starflow runs in a
- * transaction is idempotent (guarded writes), so running one again is safe.
+ * <p>A transaction that fails is rolled back and run again when the failure is transient, for as
+ * long as the warehouse's {@link Warehouse#retryFor()} allows: a serialization failure, a deadlock
+ * or DuckDB's write conflict (100 ms, 200 ms, 400 ms, ... up to 5 s apart), or a lost connection (a
+ * restart, a failover, an idle-connection reaper; then the connection is opened again, waiting 0.5
+ * s doubling up to 10 s between tries). Only a warehouse that stays unreachable or in conflict that
+ * long fails the run; a transient failure is never a reason to dead-letter a row ({@link
+ * #isTransient}). Every statement Starflow runs in a transaction is idempotent (guarded writes), so
+ * running one again is safe.
  *
  * <p>Not thread-safe: one session per thread.
  */
 public final class WarehouseSession implements AutoCloseable {
-  static final int MAX_ATTEMPTS = 5;
   private static final Logger LOG = LoggerFactory.getLogger(WarehouseSession.class);
 
   private final Warehouse warehouse;
@@ -148,7 +148,6 @@ public final class WarehouseSession implements AutoCloseable {
   private <T> T retrying(Attempt<T> attempt) throws SQLException {
     SqlDialect dialect = warehouse.dialect();
     long deadline = System.nanoTime() + warehouse.retryFor().toNanos();
-    int[] conflicts = {0};
     Retry retry =
         Retry.of(
             "warehouse",
@@ -161,20 +160,17 @@ public final class WarehouseSession implements AutoCloseable {
                             : CONFLICT_WAITS.apply(Math.min(attempts, 6)))
                 .retryOnException(
                     e -> {
+                      if (!isTransient(e) || System.nanoTime() >= deadline) {
+                        return false;
+                      }
                       if (isConnectionFailure(e)) {
-                        if (System.nanoTime() >= deadline) {
-                          return false;
-                        }
                         LOG.warn(
                             "the warehouse {} is unreachable ({}); trying again",
                             warehouse.displayUrl(),
                             warehouse.masked(e.getMessage()));
                         dropConnection();
-                        return true;
                       }
-                      return e instanceof SQLException
-                          && dialect.isRetryable((SQLException) e)
-                          && ++conflicts[0] < MAX_ATTEMPTS;
+                      return true;
                     })
                 .build());
     try {
@@ -187,9 +183,19 @@ public final class WarehouseSession implements AutoCloseable {
   }
 
   private static final IntervalFunction CONFLICT_WAITS =
-      IntervalFunction.ofExponentialBackoff(100, 2);
+      IntervalFunction.ofExponentialBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(5));
   private static final IntervalFunction CONNECTION_WAITS =
       IntervalFunction.ofExponentialBackoff(Duration.ofMillis(500), 2, Duration.ofSeconds(10));
+
+  /**
+   * Whether {@code e} says nothing about what was sent: the connection is gone, or another
+   * transaction was in the way. Such a failure that outlasted the retries fails the run; it never
+   * dead-letters what was being written.
+   */
+  boolean isTransient(Throwable e) {
+    return isConnectionFailure(e)
+        || e instanceof SQLException && warehouse.dialect().isRetryable((SQLException) e);
+  }
 
   /** Whether {@code e} says the connection is gone or cannot be made, rather than what was sent. */
   boolean isConnectionFailure(Throwable e) {

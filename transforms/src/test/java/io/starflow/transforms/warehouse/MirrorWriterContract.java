@@ -128,6 +128,38 @@ public abstract class MirrorWriterContract {
     assertThat(value(1, "name"), equalTo("new"));
   }
 
+  /**
+   * Another transaction holds the row for seconds (DuckDB refuses the write with a conflict at
+   * once, PostgreSQL makes it wait): the write is tried again until it goes through, and never
+   * dead-lettered for what was only in the way.
+   */
+  @Test
+  public void aRowAnotherTransactionHoldsIsWrittenOnceItIsFreeNotDeadLettered() throws Exception {
+    write(upsert("customers", 1, 10, "name", "first"));
+    try (Connection other = warehouse.connect()) {
+      other.setAutoCommit(false);
+      try (Statement s = other.createStatement()) {
+        s.executeUpdate("UPDATE customers SET name = 'held' WHERE id = 1");
+      }
+      Thread release =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(4_000);
+                  other.rollback();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      release.start();
+      MirrorWriter.Result result = write(upsert("customers", 1, 20, "name", "second"));
+      release.join();
+      assertThat(result.rejected.stream().map(r -> r.reason).toList(), equalTo(List.of()));
+      assertThat(result.changed, equalTo(1L));
+    }
+    assertThat(value(1, "name"), equalTo("second"));
+  }
+
   @Test
   public void positionsCompareAsNumbersNotAsText() throws Exception {
     write(upsert("customers", 1, 9, "name", "nine"));
