@@ -197,6 +197,21 @@ public final class MirrorPipeline {
       if (source instanceof RecordInputs.Files) {
         return stageFiles(pipeline, (RecordInputs.Files) source, settings, deadLetters);
       }
+      if (source instanceof RecordInputs.Kafka
+          && ((RecordInputs.Kafka) source).read().readsOffsetRanges()) {
+        StageChanges stage = stage(settings, deadLetters);
+        StageFiles.Result result =
+            pipeline.apply(
+                "ReadKafka",
+                Mirror.stageKafka(
+                        ((RecordInputs.Kafka) source).read(),
+                        decode(settings, deadLetters),
+                        stage,
+                        deadLetters)
+                    .withPii(settings.pii())
+                    .withTimeRange(settings.from(), settings.to()));
+        return applyStaged(result, stage, settings);
+      }
       DecodeDebezium.Result decoded =
           source.read(pipeline, deadLetters).apply("DecodeDebezium", decode(settings, deadLetters));
       return apply(decoded.records(), decoded.truncations(), settings, deadLetters);
@@ -212,10 +227,7 @@ public final class MirrorPipeline {
       RecordInputs.Files files,
       MirrorSettings settings,
       BadRecordErrorHandler<PCollection<String>> deadLetters) {
-    StageChanges stage =
-        Mirror.stage(settings.warehouse())
-            .withHistory(settings.history())
-            .withBadRecordErrorHandler(deadLetters);
+    StageChanges stage = stage(settings, deadLetters);
     PCollectionList<KV<String, String>> staged = PCollectionList.empty(pipeline);
     PCollectionList<Truncation> truncations = PCollectionList.empty(pipeline);
     for (int i = 0; i < files.patterns().size(); i++) {
@@ -229,13 +241,36 @@ public final class MirrorPipeline {
       staged = staged.and(result.staged());
       truncations = truncations.and(result.truncations());
     }
+    return applyStaged(
+        staged.apply("AllStaged", Flatten.pCollections()),
+        truncations.apply("AllTruncations", Flatten.pCollections()),
+        stage,
+        settings);
+  }
+
+  private static StageChanges stage(
+      MirrorSettings settings, BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    return Mirror.stage(settings.warehouse())
+        .withHistory(settings.history())
+        .withBadRecordErrorHandler(deadLetters);
+  }
+
+  private static PCollection<KV<String, Long>> applyStaged(
+      StageFiles.Result result, StageChanges stage, MirrorSettings settings) {
+    return applyStaged(result.staged(), result.truncations(), stage, settings);
+  }
+
+  /** Applies the truncates read and what was staged. */
+  private static PCollection<KV<String, Long>> applyStaged(
+      PCollection<KV<String, String>> staged,
+      PCollection<Truncation> truncations,
+      StageChanges stage,
+      MirrorSettings settings) {
     PCollection<Long> truncated =
         truncations
-            .apply("AllTruncations", Flatten.pCollections())
             .apply("ApplyTruncations", Mirror.applyTruncations(settings.warehouse()))
             .apply("CountTruncations", Count.globally());
-    return applyStaged(
-        staged.apply("AllStaged", Flatten.pCollections()), stage, truncated, settings);
+    return applyStaged(staged, stage, truncated, settings);
   }
 
   /** The pipeline's one dead-letter handler, writing to the settings' warehouse. */
@@ -336,10 +371,7 @@ public final class MirrorPipeline {
       @Nullable PCollection<Long> truncated,
       MirrorSettings settings,
       BadRecordErrorHandler<PCollection<String>> deadLetters) {
-    StageChanges stage =
-        Mirror.stage(settings.warehouse())
-            .withHistory(settings.history())
-            .withBadRecordErrorHandler(deadLetters);
+    StageChanges stage = stage(settings, deadLetters);
     return applyStaged(changes.apply("StageChanges", stage), stage, truncated, settings);
   }
 

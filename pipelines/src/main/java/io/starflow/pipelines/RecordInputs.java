@@ -2,6 +2,7 @@ package io.starflow.pipelines;
 
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.io.JsonLines;
+import io.starflow.transforms.io.ReadKafkaRecords;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -79,8 +80,29 @@ public final class RecordInputs {
   }
 
   /** The Kafka topics of {@code kafka}, read in the step {@code ReadKafka}. */
-  public static RecordSource kafka(KafkaSettings kafka) {
-    return (pipeline, deadLetters) ->
-        pipeline.apply("ReadKafka", kafka.read().withBadRecordErrorHandler(deadLetters));
+  public static Kafka kafka(KafkaSettings kafka) {
+    return new Kafka(kafka);
+  }
+
+  /**
+   * Kafka topics: a source that a pipeline may also read, when it is bounded by a stop time or a
+   * count, in chunks it decodes as it reads.
+   */
+  public static final class Kafka implements RecordSource {
+    private final KafkaSettings settings;
+
+    private Kafka(KafkaSettings settings) {
+      this.settings = settings;
+    }
+
+    /** The read of the topics. */
+    public ReadKafkaRecords read() {
+      return settings.read();
+    }
+
+    @Override
+    public PCollection<RawRecord> read(Pipeline pipeline, ErrorHandler<BadRecord, ?> deadLetters) {
+      return pipeline.apply("ReadKafka", read().withBadRecordErrorHandler(deadLetters));
+    }
   }
 }

@@ -87,6 +87,88 @@ public class KafkaMirrorIT {
     }
   }
 
+  /**
+   * A bounded read of two partitions, shuffled and with redeliveries, holding a tombstone, a value
+   * that is not UTF-8, a cut-short record and a PII column: every record is accounted for, the rows
+   * are the latest by position, the dead letters name their Kafka origins, and the personal data is
+   * masked before it lands.
+   */
+  @Test
+  public void aBoundedReadDeadLettersWhatItCannotReadWithItsOriginAndMasksPersonalData()
+      throws Exception {
+    String topic = "hostile.users";
+    KAFKA.createTopic(topic, 2);
+    DebeziumTable users =
+        DebeziumTable.postgres("app", "public", "users")
+            .column("id", "int64")
+            .column("email", "string")
+            .build();
+    Instant t = Instant.parse("2025-11-28T14:00:00Z");
+    List<String> versions = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      versions.add(
+          users.insert(
+              DebeziumTable.pg(i, i * 10 + 1),
+              t.plusSeconds(i),
+              Map.of("id", (long) (i % 10), "email", "v" + i + "@example.com")));
+    }
+    List<String> shuffled = new ArrayList<>(versions);
+    shuffled.addAll(versions.subList(0, 15)); // redelivered
+    java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+    List<byte[]> p0 = new ArrayList<>();
+    List<byte[]> p1 = new ArrayList<>();
+    for (int i = 0; i < shuffled.size(); i++) {
+      (i % 2 == 0 ? p0 : p1).add(shuffled.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    p0.add(null); // a tombstone at offset 28 of partition 0
+    p1.add(new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}'}); // offset 27
+    p1.add("{\"payload\":".getBytes(java.nio.charset.StandardCharsets.UTF_8)); // offset 28
+    KAFKA.sendBytes(topic, 0, p0);
+    KAFKA.sendBytes(topic, 1, p1);
+
+    Warehouse warehouse = TestWarehouses.duckDb(folder.newFolder().toPath());
+    MirrorSettings settings =
+        MirrorSettings.builder()
+            .setWarehouse(warehouse)
+            .setKeys(KeyColumns.of("id"))
+            .setPii(
+                io.starflow.transforms.pii.PiiMasking.withKey(
+                    Map.of("users", List.of("email")), "a-test-key-of-32-characters-long"))
+            .build();
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    MirrorPipeline.buildFromKafka(
+        pipeline,
+        settings,
+        KafkaSettings.builder()
+            .setBootstrapServers(KAFKA.bootstrapServers())
+            .setTopics(List.of(topic))
+            .setMaxRecords((long) (p0.size() + p1.size()))
+            .build());
+    PipelineResult result = pipeline.run();
+    Runs.finish(result);
+
+    RunCounts counts = RunCounts.of(result);
+    assertThat(counts.read(), equalTo((long) (p0.size() + p1.size())));
+    assertThat(counts.tombstones(), equalTo(1L));
+    assertThat(counts.deadLettered(), equalTo(2L));
+    assertThat(counts.toString(), counts.reconciles(), equalTo(true));
+    assertThat(
+        Tables.rows(warehouse, "SELECT stage, source FROM dead_letter ORDER BY source"),
+        equalTo(List.of("read|kafka:" + topic + "/1@27", "decode|kafka:" + topic + "/1@28")));
+    assertThat(Tables.count(warehouse, "SELECT count(*) FROM users"), equalTo(10L));
+    assertThat(
+        Tables.count(warehouse, "SELECT count(*) FROM users WHERE email LIKE '%example.com'"),
+        equalTo(0L));
+    assertThat(Tables.count(warehouse, "SELECT count(*) FROM users_history"), equalTo(40L));
+    assertThat(
+        "every row is its key's latest version",
+        Tables.count(
+            warehouse,
+            "SELECT count(*) FROM users u WHERE _position <>"
+                + " (SELECT max(h._position) FROM users_history h WHERE h.id = u.id)"),
+        equalTo(0L));
+  }
+
   @Test
   public void streamingMirrorWritesWindowsCommitsAfterWritingAndIgnoresAnIdlePartition()
       throws Exception {

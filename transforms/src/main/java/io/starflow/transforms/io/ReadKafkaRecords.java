@@ -8,25 +8,20 @@ import io.starflow.schemas.RawRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.CommitTimes;
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.annotation.Nullable;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Impulse;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
@@ -40,10 +35,6 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -186,13 +177,48 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     return toBuilder().setConsumerConfig(Map.copyOf(consumerConfig)).build();
   }
 
-  @Override
-  public PCollection<RawRecord> expand(PBegin input) {
+  /**
+   * Whether this read is bounded by a stop time or a count (and no read time): then it reads offset
+   * ranges planned when the pipeline runs ({@link #offsetRanges}, {@link #rangeReader}).
+   */
+  public boolean readsOffsetRanges() {
+    return stopTime() != null || maxRecords() != null && maxReadTime() == null;
+  }
+
+  /**
+   * The chunks of the offset ranges a bounded read covers, {@code (topic/partition, [from, stop))},
+   * spread over workers: for a step that reads a chunk and handles its records in one (see {@link
+   * KafkaRanges}). Only when {@link #readsOffsetRanges}.
+   */
+  public PTransform<PBegin, PCollection<KV<String, KV<Long, Long>>>> offsetRanges() {
+    checkBounds();
+    if (!readsOffsetRanges()) {
+      throw new IllegalStateException("offsetRanges(): the read is not bounded by offsets");
+    }
+    return KafkaRanges.plan(
+        bootstrapServers(),
+        topics(),
+        start(),
+        startTime(),
+        stopTime(),
+        maxRecords(),
+        consumerProperties());
+  }
+
+  /** A reader of {@link #offsetRanges}' chunks, for a step to hold and close in its teardown. */
+  public KafkaRanges.Reader rangeReader() {
+    return new KafkaRanges.Reader(bootstrapServers(), consumerProperties());
+  }
+
+  private void checkBounds() {
     if (stopTime() != null && (maxRecords() != null || maxReadTime() != null)) {
       throw new IllegalArgumentException(
           "KafkaRecords.read: stop either at a time (withStopTime) or after a count or a duration"
               + " (withMaxRecords, withMaxReadTime), not both");
     }
+  }
+
+  private Map<String, Object> consumerProperties() {
     Map<String, Object> config = new HashMap<>();
     config.put(
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, start() == Start.LATEST ? "latest" : "earliest");
@@ -201,9 +227,22 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
       config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
     }
     config.putAll(consumerConfig());
-    if (stopTime() != null || maxRecords() != null && maxReadTime() == null) {
-      return readRanges(input, config);
+    return config;
+  }
+
+  @Override
+  public PCollection<RawRecord> expand(PBegin input) {
+    checkBounds();
+    if (readsOffsetRanges()) {
+      return records(
+          input
+              .apply("PlanRanges", offsetRanges())
+              .apply(
+                  "ReadOffsetRanges",
+                  ParDo.of(new ReadRangeFn(rangeReader(), badRecordRouter()))
+                      .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))));
     }
+    Map<String, Object> config = consumerProperties();
     KafkaIO.Read<String, byte[]> read =
         KafkaIO.<String, byte[]>read()
             .withBootstrapServers(bootstrapServers())
@@ -235,166 +274,45 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     return read.get(RECORDS).setCoder(RawRecordCoder.of());
   }
 
-  /**
-   * A bounded read of offset ranges planned when the pipeline runs: from where the group's
-   * committed offsets, {@link #withStartTime} or {@link #withStart} say, to the first record at or
-   * after {@link #withStopTime}, or until {@link #withMaxRecords} records in all. The ranges are
-   * cut into chunks of at most {@value #CHUNK} records, each read by a plain consumer, so that a
-   * runner without back-pressure (the DirectRunner) never holds more than a few chunks. KafkaIO's
-   * own time bounds fail on a partition with no record at or after the start or stop time, its
-   * bounded read of offset ranges is not public, and its bounded read of a count reads it as one
-   * bundle.
-   */
-  private PCollection<RawRecord> readRanges(PBegin input, Map<String, Object> config) {
-    return records(
-        input
-            .apply("Start", Impulse.create())
-            .apply(
-                "PlanOffsetRanges",
-                ParDo.of(
-                    new PlanRangesFn(
-                        bootstrapServers(),
-                        topics(),
-                        start(),
-                        startTime(),
-                        stopTime(),
-                        maxRecords(),
-                        config)))
-            .setCoder(
-                KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
-            .apply("SpreadRanges", Reshuffle.viaRandomKey())
-            .apply(
-                "ReadOffsetRanges",
-                ParDo.of(new ReadRangeFn(bootstrapServers(), config, badRecordRouter()))
-                    .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))));
-  }
+  /** Reads chunks of offset ranges as records stamped with their commit times. */
+  private static final class ReadRangeFn extends DoFn<KV<String, KV<Long, Long>>, RawRecord> {
+    private final KafkaRanges.Reader reader;
+    private final BadRecordRouter router;
+    private final Counter counted = StarflowMetrics.counter(StarflowMetrics.RECORDS_READ);
 
-  /**
-   * Where to stop so that {@code max} records are read in all: shared evenly among the partitions,
-   * what a short partition leaves going to the others (in partition order, so the same every time).
-   */
-  static Map<TopicPartition, Long> firstRecords(
-      List<TopicPartition> partitions,
-      Map<TopicPartition, Long> firsts,
-      Map<TopicPartition, Long> stops,
-      long max) {
-    Map<TopicPartition, Long> taken = new HashMap<>();
-    partitions.forEach(p -> taken.put(p, 0L));
-    long left = max;
-    List<TopicPartition> open = new ArrayList<>(partitions);
-    while (left > 0 && !open.isEmpty()) {
-      long share = Math.max(1, left / open.size());
-      for (java.util.Iterator<TopicPartition> it = open.iterator(); it.hasNext() && left > 0; ) {
-        TopicPartition p = it.next();
-        long available = stops.get(p) - firsts.get(p) - taken.get(p);
-        long take = Math.min(Math.min(share, available), left);
-        taken.put(p, taken.get(p) + take);
-        left -= take;
-        if (take == available) {
-          it.remove();
-        }
-      }
-    }
-    Map<TopicPartition, Long> limited = new HashMap<>();
-    partitions.forEach(p -> limited.put(p, firsts.get(p) + taken.get(p)));
-    return limited;
-  }
-
-  /** Records a chunk of an offset range holds at most. */
-  static final int CHUNK = 20_000;
-
-  /**
-   * Turns the bounds into offset ranges per partition that has records in them, cut into chunks.
-   */
-  private static final class PlanRangesFn extends DoFn<byte[], KV<String, KV<Long, Long>>> {
-    private final String bootstrapServers;
-    private final List<String> topics;
-    private final Start start;
-    private final @Nullable Instant startTime;
-    private final @Nullable Instant stopTime;
-    private final @Nullable Long maxRecords;
-    private final Map<String, Object> config;
-
-    PlanRangesFn(
-        String bootstrapServers,
-        List<String> topics,
-        Start start,
-        @Nullable Instant startTime,
-        @Nullable Instant stopTime,
-        @Nullable Long maxRecords,
-        Map<String, Object> config) {
-      this.bootstrapServers = bootstrapServers;
-      this.topics = topics;
-      this.start = start;
-      this.startTime = startTime;
-      this.stopTime = stopTime;
-      this.maxRecords = maxRecords;
-      this.config = config;
+    ReadRangeFn(KafkaRanges.Reader reader, BadRecordRouter router) {
+      this.reader = reader;
+      this.router = router;
     }
 
     @ProcessElement
-    public void process(OutputReceiver<KV<String, KV<Long, Long>>> out) {
-      Map<String, Object> props = new HashMap<>(config);
-      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      // the group (when given) is only asked for its committed offsets: this consumer never joins
-      // it
-      try (KafkaConsumer<byte[], byte[]> consumer =
-          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : topics) {
-          List<PartitionInfo> infos = consumer.partitionsFor(topic);
-          if (infos == null || infos.isEmpty()) {
-            throw new IllegalArgumentException("Kafka topic '" + topic + "' does not exist");
-          }
-          infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-        }
-        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-        Map<TopicPartition, Long> firsts =
-            startTime != null
-                ? offsetsAt(consumer, partitions, startTime, ends)
-                : start == Start.LATEST ? ends : consumer.beginningOffsets(partitions);
-        if (startTime == null && config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
-          Map<TopicPartition, Long> resumed = new HashMap<>(firsts);
-          consumer
-              .committed(new java.util.HashSet<>(partitions))
-              .forEach(
-                  (p, committed) -> {
-                    if (committed != null) {
-                      resumed.put(p, committed.offset());
-                    }
-                  });
-          firsts = resumed;
-        }
-        Map<TopicPartition, Long> stops =
-            stopTime != null ? offsetsAt(consumer, partitions, stopTime, ends) : ends;
-        if (maxRecords != null) {
-          stops = firstRecords(partitions, firsts, stops, maxRecords);
-        }
-        for (TopicPartition partition : partitions) {
-          long first = firsts.get(partition);
-          long stop = stops.get(partition);
-          for (long from = first; from < stop; from += CHUNK) {
-            out.output(
-                KV.of(
-                    partition.topic() + "/" + partition.partition(),
-                    KV.of(from, Math.min(stop, from + CHUNK))));
-          }
-        }
-      }
+    public void process(@Element KV<String, KV<Long, Long>> chunk, MultiOutputReceiver out)
+        throws Exception {
+      counted.inc(
+          reader.read(
+              chunk,
+              new KafkaRanges.Records() {
+                @Override
+                public void record(String origin, @Nullable byte[] value, long kafkaTimestamp) {
+                  out.get(RECORDS)
+                      .outputWithTimestamp(
+                          RawRecord.of(
+                              origin,
+                              value == null ? null : new String(value, StandardCharsets.UTF_8)),
+                          eventTime(value, kafkaTimestamp));
+                }
+
+                @Override
+                public void invalid(String origin, String lossyText, String reason)
+                    throws Exception {
+                  unreadable(router, out, RawRecord.of(origin, lossyText), reason);
+                }
+              }));
     }
 
-    private static Map<TopicPartition, Long> offsetsAt(
-        KafkaConsumer<byte[], byte[]> consumer,
-        List<TopicPartition> partitions,
-        Instant time,
-        Map<TopicPartition, Long> ends) {
-      Map<TopicPartition, Long> query = new HashMap<>();
-      partitions.forEach(p -> query.put(p, time.getMillis()));
-      Map<TopicPartition, Long> offsets = new HashMap<>();
-      consumer
-          .offsetsForTimes(query)
-          .forEach((p, found) -> offsets.put(p, found == null ? ends.get(p) : found.offset()));
-      return offsets;
+    @Teardown
+    public void teardown() {
+      reader.close();
     }
   }
 
@@ -508,123 +426,34 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     }
   }
 
-  /** Reads one partition's offsets [first, stop) with a plain consumer. */
-  private static final class ReadRangeFn extends DoFn<KV<String, KV<Long, Long>>, RawRecord> {
-    private static final java.time.Duration POLL = java.time.Duration.ofSeconds(1);
-    private static final int MAX_EMPTY_POLLS = 60;
-
-    private final String bootstrapServers;
-    private final Map<String, Object> config;
-    private final BadRecordRouter router;
-    private final Counter read = StarflowMetrics.counter(StarflowMetrics.RECORDS_READ);
-    private transient Utf8 utf8;
-
-    ReadRangeFn(String bootstrapServers, Map<String, Object> config, BadRecordRouter router) {
-      this.bootstrapServers = bootstrapServers;
-      this.config = config;
-      this.router = router;
-    }
-
-    private transient @Nullable KafkaConsumer<byte[], byte[]> consumer;
-
-    @Setup
-    public void setup() {
-      utf8 = new Utf8();
-    }
-
-    private KafkaConsumer<byte[], byte[]> consumer() {
-      if (consumer == null) {
-        Map<String, Object> props = new HashMap<>(config);
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        consumer =
-            new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      }
-      return consumer;
-    }
-
-    @ProcessElement
-    public void process(@Element KV<String, KV<Long, Long>> range, MultiOutputReceiver out)
-        throws Exception {
-      String name = range.getKey();
-      int slash = name.lastIndexOf('/');
-      TopicPartition partition =
-          new TopicPartition(name.substring(0, slash), Integer.parseInt(name.substring(slash + 1)));
-      long stop = range.getValue().getValue();
-      KafkaConsumer<byte[], byte[]> consumer = consumer();
-      consumer.assign(List.of(partition));
-      consumer.seek(partition, range.getValue().getKey());
-      int emptyPolls = 0;
-      long count = 0;
-      while (consumer.position(partition) < stop) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-        if (records.isEmpty() && ++emptyPolls > MAX_EMPTY_POLLS) {
-          throw new IllegalStateException(
-              "no progress reading " + partition + " up to offset " + stop);
-        }
-        for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-          if (record.offset() >= stop) {
-            break;
-          }
-          emptyPolls = 0;
-          count++;
-          emit(
-              utf8,
-              router,
-              out,
-              KafkaOrigin.format(record.topic(), record.partition(), record.offset()),
-              record.value(),
-              eventTime(record.value(), record.timestamp()));
-        }
-      }
-      read.inc(count);
-    }
-
-    @Teardown
-    public void teardown() {
-      if (consumer != null) {
-        consumer.close();
-        consumer = null;
-      }
-    }
-  }
-
   /** A record's event time, as {@link CommitTimeTimestamps} stamps it. */
   static Instant eventTime(@Nullable byte[] value, long kafkaTimestamp) {
     java.time.Instant commit = value == null ? null : CommitTimes.of(value);
     return commit != null ? new Instant(commit.toEpochMilli()) : new Instant(kafkaTimestamp);
   }
 
-  /**
-   * Outputs one record's value as text (stamped with {@code timestamp} when given, else as the read
-   * stamped it), or dead-letters it when it is not UTF-8.
-   */
+  /** Outputs one record's value as text, or dead-letters it when it is not UTF-8. */
   private static void emit(
-      Utf8 utf8,
-      BadRecordRouter router,
-      DoFn.MultiOutputReceiver out,
-      String origin,
-      byte[] value,
-      @Nullable Instant timestamp)
+      Utf8 utf8, BadRecordRouter router, DoFn.MultiOutputReceiver out, String origin, byte[] value)
       throws Exception {
     String text = value == null ? null : utf8.decode(value, value.length);
     if (value == null || text != null) {
-      RawRecord raw = RawRecord.of(origin, text);
-      if (timestamp == null) {
-        out.get(RECORDS).output(raw);
-      } else {
-        out.get(RECORDS).outputWithTimestamp(raw, timestamp);
-      }
-      return;
+      out.get(RECORDS).output(RawRecord.of(origin, text));
+    } else {
+      unreadable(
+          router,
+          out,
+          RawRecord.of(origin, Utf8.lossy(value, value.length)),
+          utf8.whyInvalid(value, value.length, "record"));
     }
+  }
+
+  /** Dead-letters a record whose value is not UTF-8 (stage {@value #STAGE}). */
+  private static void unreadable(
+      BadRecordRouter router, DoFn.MultiOutputReceiver out, RawRecord raw, String reason)
+      throws Exception {
     StarflowMetrics.counter(StarflowMetrics.READ_FAILED).inc();
-    DeadLetters.route(
-        router,
-        out,
-        STAGE,
-        RawRecord.of(origin, Utf8.lossy(value, value.length)),
-        null,
-        utf8.whyInvalid(value, value.length, "record"));
+    DeadLetters.route(router, out, STAGE, raw, null, reason);
   }
 
   private static final class ToRawRecordFn extends DoFn<KafkaRecord<String, byte[]>, RawRecord> {
@@ -650,8 +479,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
           router,
           out,
           KafkaOrigin.format(record.getTopic(), record.getPartition(), record.getOffset()),
-          record.getKV().getValue(),
-          null);
+          record.getKV().getValue());
     }
   }
 }

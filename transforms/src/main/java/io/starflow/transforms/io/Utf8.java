@@ -37,6 +37,16 @@ final class Utf8 {
     }
   }
 
+  /** Whether {@code bytes[0, length)} are valid UTF-8, without making text of them. */
+  boolean isValid(byte[] bytes, int length) {
+    for (int i = 0; i < length; i++) {
+      if (bytes[i] < 0) {
+        return decode(bytes, length) != null;
+      }
+    }
+    return true;
+  }
+
   /** Why {@code bytes[0, length)}, which {@link #decode} refused, are not UTF-8. */
   String whyInvalid(byte[] bytes, int length, String what) {
     ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);

@@ -39,6 +39,20 @@ public final class Mirror {
     return StageFiles.of(filepattern, decode, stage, deadLetters);
   }
 
+  /**
+   * Reads, decodes and stages the Debezium records a bounded Kafka read covers in one step; see
+   * {@link StageKafka}.
+   */
+  public static StageKafka stageKafka(
+      io.starflow.transforms.io.ReadKafkaRecords read,
+      io.starflow.transforms.debezium.DecodeDebezium decode,
+      StageChanges stage,
+      org.apache.beam.sdk.transforms.errorhandling.ErrorHandler<
+              org.apache.beam.sdk.transforms.errorhandling.BadRecord, ?>
+          deadLetters) {
+    return StageKafka.of(read, decode, stage, deadLetters);
+  }
+
   /** Applies what {@code stage} staged, set-based; see {@link ApplyStaged}. */
   public static ApplyStaged applyStaged(StageChanges stage) {
     return ApplyStaged.of(stage);

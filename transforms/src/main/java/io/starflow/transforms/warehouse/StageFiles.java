@@ -2,13 +2,12 @@ package io.starflow.transforms.warehouse;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.Truncation;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.Tally;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.debezium.DebeziumDecoding;
+import io.starflow.transforms.debezium.DebeziumDecoder;
 import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.io.FileRange;
 import io.starflow.transforms.io.JsonLines;
@@ -16,7 +15,6 @@ import io.starflow.transforms.io.LineReader;
 import io.starflow.transforms.io.Origins;
 import io.starflow.transforms.io.ReadJsonLines;
 import io.starflow.transforms.pii.PiiMasking;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +22,6 @@ import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -58,8 +55,8 @@ import org.apache.beam.sdk.values.TupleTagList;
  * origin; this transform needs one.
  */
 public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
-  private static final TupleTag<KV<String, String>> STAGED = new TupleTag<KV<String, String>>() {};
-  private static final TupleTag<Truncation> TRUNCATIONS = new TupleTag<Truncation>() {};
+  private static final TupleTag<KV<String, String>> STAGED = ReadAndStageFn.STAGED;
+  private static final TupleTag<Truncation> TRUNCATIONS = ReadAndStageFn.TRUNCATIONS;
 
   private final String filepattern;
   private final long rangeBytes;
@@ -173,8 +170,7 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
                 ParDo.of(
                         new StageRangeFn(
                             decode.decoder(),
-                            stage.warehouse(),
-                            stage.history(),
+                            stage,
                             pii,
                             from,
                             to,
@@ -198,117 +194,54 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
   }
 
   /** Reads one range, decodes and stages its lines, in one step. */
-  private static final class StageRangeFn extends DoFn<FileRange, KV<String, String>> {
-    private final io.starflow.transforms.debezium.DebeziumDecoder decoder;
-    private final Warehouse warehouse;
-    private final boolean history;
-    private final @Nullable PiiMasking pii;
-    private final @Nullable Instant from;
-    private final @Nullable Instant to;
-    private final BadRecordRouter router;
-    private final Tally read = new Tally(StarflowMetrics.RECORDS_READ);
+  private static final class StageRangeFn extends ReadAndStageFn<FileRange> {
     private final Tally blank = new Tally(StarflowMetrics.BLANK_LINES);
-    private final Tally unreadable = new Tally(StarflowMetrics.READ_FAILED);
     private final Tally bytes = new Tally(StarflowMetrics.BYTES_READ);
-    private final Tally outside = new Tally(StarflowMetrics.OUTSIDE_RANGE);
-    private final Tally refused = new Tally(StarflowMetrics.APPLY_FAILED);
-    private final Tally compacted = new Tally(StarflowMetrics.COMPACTED);
     private transient LineReader reader;
-    private transient DebeziumDecoding decoding;
-    private transient MirrorWriter writer;
-    private transient MirrorWriter.VersionStage stage;
 
     StageRangeFn(
-        io.starflow.transforms.debezium.DebeziumDecoder decoder,
-        Warehouse warehouse,
-        boolean history,
+        DebeziumDecoder decoder,
+        StageChanges stage,
         @Nullable PiiMasking pii,
         @Nullable Instant from,
         @Nullable Instant to,
         BadRecordRouter router) {
-      this.decoder = decoder;
-      this.warehouse = warehouse;
-      this.history = history;
-      this.pii = pii;
-      this.from = from;
-      this.to = to;
-      this.router = router;
+      super(decoder, stage, pii, from, to, router);
     }
 
     @Override
-    public void populateDisplayData(DisplayData.Builder builder) {
-      builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+    void open() {
+      reader = new LineReader();
     }
 
-    @Setup
-    public void setup() throws SQLException {
-      reader = new LineReader();
-      decoding = new DebeziumDecoding(decoder);
-      writer = MirrorWriter.open(warehouse);
-      stage = StageChanges.newStage(writer, history);
+    @Override
+    List<Tally> tallies() {
+      return List.of(blank, bytes);
     }
 
     @ProcessElement
     public void process(@Element FileRange range, MultiOutputReceiver out) throws Exception {
       String file = range.file();
       long[] counted = {0};
-      DebeziumDecoding.Outcomes outcomes =
-          new DebeziumDecoding.Outcomes() {
-            @Override
-            public void change(ChangeRecord record) throws Exception {
-              ChangeRecord masked = pii == null ? record : pii.mask(record);
-              Instant time = masked.eventTime();
-              if ((from != null && time.isBefore(from)) || (to != null && !time.isBefore(to))) {
-                outside.inc();
-                return;
-              }
-              String reason = stage.add(masked);
-              if (reason != null) {
-                refused.inc();
-                compacted.inc();
-                StageChanges.refuse(router, out, masked, reason);
-              }
-            }
-
-            @Override
-            public void truncation(Truncation truncation) {
-              out.get(TRUNCATIONS).output(truncation);
-            }
-
-            @Override
-            public void skipped(RawRecord raw) {}
-
-            @Override
-            public void failed(RawRecord raw, Exception cause, String reason) throws Exception {
-              DeadLetters.route(router, out, DebeziumDecoding.STAGE, raw, cause, reason);
-            }
-          };
       reader.read(
           range,
           new LineReader.Lines() {
             @Override
             public void line(long number, String text) throws Exception {
               read.inc();
-              decoding.decode(RawRecord.of(origin(number), text), outcomes);
+              decode(RawRecord.of(origin(number), text), out);
             }
 
             @Override
             public void line(long number, byte[] bytes, int offset, int length) throws Exception {
               read.inc();
-              decoding.decode(bytes, offset, length, origin(number), outcomes);
+              decode(bytes, offset, length, origin(number), out);
             }
 
             @Override
             public void invalid(long number, String lossyText, String reason) throws Exception {
               read.inc();
-              unreadable.inc();
-              DeadLetters.route(
-                  router,
-                  out,
-                  ReadJsonLines.STAGE,
-                  RawRecord.of(origin(number), lossyText),
-                  null,
-                  reason);
+              unreadable(out, ReadJsonLines.STAGE, RawRecord.of(origin(number), lossyText), reason);
             }
 
             @Override
@@ -326,22 +259,6 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
               return Origins.ofLine(file, reader.firstLineStart(), number);
             }
           });
-    }
-
-    @FinishBundle
-    public void finishBundle(FinishBundleContext context) throws SQLException {
-      for (Tally tally : List.of(read, blank, unreadable, bytes, outside, refused, compacted)) {
-        tally.flush();
-      }
-      decoding.flush();
-      StageChanges.outputStaged(stage, context, STAGED);
-    }
-
-    @Teardown
-    public void teardown() throws SQLException {
-      if (writer != null) {
-        writer.close();
-      }
     }
   }
 }

@@ -21,7 +21,7 @@ public class KafkaRangePlanTest {
   @Test
   public void aCountIsSharedEvenlyAndAShortPartitionLeavesItsShareToTheOthers() {
     Map<TopicPartition, Long> stops =
-        ReadKafkaRecords.firstRecords(
+        KafkaRanges.firstRecords(
             ALL, Map.of(A, 10L, B, 0L, C, 100L), Map.of(A, 15L, B, 1_000L, C, 1_000L), 121);
     assertThat(stops.get(A), equalTo(15L)); // all 5 it has
     assertThat(stops.get(B) - 0 + stops.get(C) - 100 + 5, equalTo(121L));
@@ -31,7 +31,7 @@ public class KafkaRangePlanTest {
   @Test
   public void aCountBeyondWhatThereIsReadsEverything() {
     Map<TopicPartition, Long> stops =
-        ReadKafkaRecords.firstRecords(
+        KafkaRanges.firstRecords(
             ALL, Map.of(A, 0L, B, 7L, C, 3L), Map.of(A, 4L, B, 7L, C, 9L), 1_000);
     assertThat(stops, equalTo(Map.of(A, 4L, B, 7L, C, 9L)));
   }
@@ -39,7 +39,7 @@ public class KafkaRangePlanTest {
   @Test
   public void aCountSmallerThanThePartitionsStillReadsExactlyThatMany() {
     Map<TopicPartition, Long> stops =
-        ReadKafkaRecords.firstRecords(
+        KafkaRanges.firstRecords(
             ALL, Map.of(A, 0L, B, 0L, C, 0L), Map.of(A, 50L, B, 50L, C, 50L), 2);
     assertThat(stops.get(A) + stops.get(B) + stops.get(C), equalTo(2L));
   }

@@ -141,6 +141,23 @@ public final class EmbeddedKafka extends ExternalResource implements AutoCloseab
     }
   }
 
+  /** Sends raw record values (null: a tombstone) to one partition, in order, and waits. */
+  public void sendBytes(String topic, int partition, List<byte[]> values) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            props,
+            new org.apache.kafka.common.serialization.ByteArraySerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      for (byte[] value : values) {
+        producer.send(new ProducerRecord<>(topic, partition, null, value));
+      }
+      producer.flush();
+    }
+  }
+
   /**
    * Sends {@code values} to one partition of {@code topic}, each with the Kafka timestamp of its
    * Debezium commit time (the record's own time for other values), and waits for the acks.
