@@ -164,7 +164,7 @@ final class MirrorRun {
   }
 
   static PipelineOptions options(RunnerOptions runner, boolean streaming) {
-    List<String> args = new ArrayList<>(runner.toArgs());
+    List<String> args = new ArrayList<>(runner.toArgs(streaming));
     if (streaming) {
       args.add("--streaming=true");
     }

@@ -20,8 +20,8 @@ final class RunnerOptions {
               + " E.g. --pipeline-option=--targetParallelism=4")
   List<String> pipelineOptions = new ArrayList<>();
 
-  /** Beam arguments for these options. */
-  List<String> toArgs() {
+  /** Beam arguments for these options, for a bounded run or a streaming one. */
+  List<String> toArgs(boolean streaming) {
     List<String> args = new ArrayList<>();
     args.add("--runner=" + runner);
     if ("DirectRunner".equals(runner)) {
@@ -29,6 +29,13 @@ final class RunnerOptions {
       args.add("--enforceImmutability=false");
       args.add("--enforceEncodability=false");
       args.add("--blockOnRun=false");
+      if (!streaming
+          && pipelineOptions.stream().noneMatch(o -> o.startsWith("--targetParallelism"))) {
+        // One worker thread per core, not Beam's default of at least three: the DirectRunner's
+        // scheduler runs on the same threads, and spins on any that a bundle leaves free (on two
+        // cores a bounded 1M-record Kafka mirror ran 5-15 % faster, with 10 % less CPU, so).
+        args.add("--targetParallelism=" + Runtime.getRuntime().availableProcessors());
+      }
     }
     args.addAll(pipelineOptions);
     return args;

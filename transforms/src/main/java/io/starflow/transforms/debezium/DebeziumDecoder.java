@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starflow.schemas.ChangeRecord;
@@ -64,6 +65,7 @@ public final class DebeziumDecoder implements Serializable {
   private final String placeholder;
 
   private transient @Nullable ObjectMapper mapper;
+  private transient @Nullable ObjectReader trees;
   private transient @Nullable ColumnValues columnValues;
   private transient @Nullable Map<String, KnownSchema> schemaCache;
 
@@ -157,21 +159,75 @@ public final class DebeziumDecoder implements Serializable {
           && Arrays.equals(
               bytes, schemaEnd, payloadStart, PAYLOAD_INFIX_BYTES, 0, PAYLOAD_INFIX_BYTES.length)
           && Arrays.equals(bytes, offset + prefix, schemaEnd, known.bytes, 0, known.bytes.length)) {
-        JsonNode payload;
         try (JsonParser parser =
             mapper().getFactory().createParser(bytes, payloadStart, end - payloadStart)) {
-          payload = mapper().readTree(parser);
+          // Duplicate names are found as the tree is built (readPayload), cheaper than the
+          // parser's own detection, which keeps a set of the names of every object.
+          parser.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+          JsonToken first = parser.nextToken();
+          if (first == JsonToken.VALUE_NULL && parser.nextToken() == null) {
+            return NO_ENVELOPE;
+          }
+          if (first != JsonToken.START_OBJECT) {
+            return null; // let the general path say what is wrong
+          }
+          ObjectNode payload = readPayload(parser, bytes, payloadStart);
           if (parser.nextToken() != null) {
             return null; // not just one payload object: let the general path say what is wrong
           }
+          return new Envelope(payload, known.schema);
         }
-        if (payload == null || payload.isNull()) {
-          return NO_ENVELOPE;
-        }
-        return payload.isObject() ? new Envelope(payload, known.schema) : null;
       }
     }
     return null;
+  }
+
+  /**
+   * The fields of a payload object whose start the parser has just read. A {@code before} row is
+   * only skimmed (tokenized, so malformed JSON is still found, but no tree is built) and read only
+   * when the change is a delete, the one change that takes its row from it: an update's
+   * before-image is as large as its row and never used. A name twice in one object is refused.
+   */
+  private ObjectNode readPayload(JsonParser parser, byte[] bytes, int offset) throws IOException {
+    ObjectNode payload = mapper().createObjectNode();
+    int beforeStart = -1;
+    int beforeEnd = -1;
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String field = parser.currentName();
+      JsonToken token = parser.nextToken();
+      boolean seen;
+      if (token == JsonToken.START_OBJECT && field.equals("before")) {
+        seen = beforeStart >= 0 || payload.has(field);
+        beforeStart = (int) parser.currentTokenLocation().getByteOffset();
+        parser.skipChildren();
+        beforeEnd = (int) parser.currentLocation().getByteOffset();
+      } else {
+        seen =
+            payload.replace(field, trees().readTree(parser)) != null
+                || field.equals("before") && beforeStart >= 0;
+      }
+      if (seen) {
+        throw new DecodeException("malformed JSON: Duplicate field '" + field + "' in the payload");
+      }
+    }
+    if (beforeStart >= 0 && "d".equals(payload.path("op").asText(null))) {
+      try (JsonParser before =
+          mapper()
+              .getFactory()
+              .createParser(bytes, offset + beforeStart, beforeEnd - beforeStart)) {
+        before.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        payload.set("before", trees().readTree(before));
+      }
+    }
+    return payload;
+  }
+
+  /** Reads trees refusing a name twice in one object, as the tree is built. */
+  private ObjectReader trees() {
+    if (trees == null) {
+      trees = mapper().reader().with(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    }
+    return trees;
   }
 
   private @Nullable Envelope readEnvelope(JsonParser parser, byte[] bytes, int offset)

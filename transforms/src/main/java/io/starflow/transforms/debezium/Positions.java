@@ -86,6 +86,12 @@ final class Positions {
   private static SourcePosition postgres(JsonNode source) {
     JsonNode sequence = source.get("sequence");
     if (sequence != null && !sequence.isNull()) {
+      if (sequence.isTextual()) {
+        long[] quoted = quotedPair(sequence.textValue());
+        if (quoted != null) {
+          return position(quoted[0], quoted[1]);
+        }
+      }
       JsonNode parts = sequence;
       if (sequence.isTextual()) {
         try {
@@ -105,6 +111,41 @@ final class Positions {
       return position(lastCommit == null ? 0 : lastCommit, lsn);
     }
     return position(required(source, "lsn"));
+  }
+
+  /**
+   * The two numbers of a sequence in its usual form, {@code ["123","456"]} (digits only, no
+   * spaces), without a JSON parser; null for any other form, which the parser then reads.
+   */
+  @Nullable
+  static long[] quotedPair(String text) {
+    int n = text.length();
+    if (n < 9 || !text.startsWith("[\"") || !text.endsWith("\"]")) {
+      return null;
+    }
+    int comma = text.indexOf("\",\"", 2);
+    if (comma < 0) {
+      return null;
+    }
+    long first = digits(text, 2, comma);
+    long second = digits(text, comma + 3, n - 2);
+    return first < 0 || second < 0 ? null : new long[] {first, second};
+  }
+
+  /** The number that {@code text[from, to)} spells in 1 to 18 digits, or -1. */
+  private static long digits(String text, int from, int to) {
+    if (to <= from || to - from > 18) {
+      return -1;
+    }
+    long value = 0;
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
   }
 
   private static SourcePosition mysql(JsonNode source) {

@@ -159,19 +159,6 @@ public final class LineReader {
     return -1;
   }
 
-  /** Whether every byte of {@code bytes[from, to)} is ASCII: eight bytes a step. */
-  static boolean isAscii(byte[] bytes, int from, int to) {
-    int i = from;
-    long high = 0;
-    for (; i + 8 <= to; i += 8) {
-      high |= (long) LONGS.get(bytes, i);
-    }
-    for (; i < to; i++) {
-      high |= bytes[i];
-    }
-    return (high & HIGHS) == 0;
-  }
-
   private static ReadableByteChannel open(ResourceId file, FileRange range) throws IOException {
     ReadableByteChannel channel = FileSystems.open(file);
     return range.compressed()
@@ -195,7 +182,7 @@ public final class LineReader {
       lines.blank(number);
       return;
     }
-    if (isAscii(bytes, from, from + length)) {
+    if (Utf8.isAscii(bytes, from, from + length)) {
       lines.line(number, bytes, from, length);
       return;
     }

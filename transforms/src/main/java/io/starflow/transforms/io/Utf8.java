@@ -1,6 +1,9 @@
 package io.starflow.transforms.io;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -20,14 +23,27 @@ final class Utf8 {
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT);
 
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGHS = 0x8080808080808080L;
+
+  /** Whether {@code bytes[from, to)} are all ASCII, eight at a time. */
+  static boolean isAscii(byte[] bytes, int from, int to) {
+    int i = from;
+    long high = 0;
+    for (; i + 8 <= to; i += 8) {
+      high |= (long) LONGS.get(bytes, i);
+    }
+    for (; i < to; i++) {
+      high |= bytes[i];
+    }
+    return (high & HIGHS) == 0;
+  }
+
   /** The text of {@code bytes[0, length)}, or null when they are not valid UTF-8. */
   @Nullable
   String decode(byte[] bytes, int length) {
-    boolean ascii = true;
-    for (int i = 0; i < length && ascii; i++) {
-      ascii = bytes[i] >= 0;
-    }
-    if (ascii) {
+    if (isAscii(bytes, 0, length)) {
       return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
     }
     try {
@@ -39,12 +55,7 @@ final class Utf8 {
 
   /** Whether {@code bytes[0, length)} are valid UTF-8, without making text of them. */
   boolean isValid(byte[] bytes, int length) {
-    for (int i = 0; i < length; i++) {
-      if (bytes[i] < 0) {
-        return decode(bytes, length) != null;
-      }
-    }
-    return true;
+    return isAscii(bytes, 0, length) || decode(bytes, length) != null;
   }
 
   /** Why {@code bytes[0, length)}, which {@link #decode} refused, are not UTF-8. */

@@ -97,6 +97,40 @@ public class DebeziumDecoderTest {
     assertThat(r.source().get("connector"), equalTo("postgresql"));
   }
 
+  /**
+   * Once a schema is known, an update's before-image is only skimmed, a delete's is read: the
+   * delete still takes its key and row from it, and a before-image that is not JSON still fails.
+   */
+  @Test
+  public void aKnownSchemasDeleteReadsItsBeforeImageAndABrokenOneStillFails() {
+    DebeziumTable users =
+        DebeziumTable.postgres("app", "public", "users")
+            .column("id", "int64")
+            .column("name", "string")
+            .build();
+    Instant t = Instant.parse("2025-11-28T14:00:00Z");
+    String insert = users.insert(DebeziumTable.pg(1, 11), t, Map.of("id", 5L, "name", "a"));
+    assertThat(decoder.decode(insert).op(), equalTo(ChangeRecord.Op.UPSERT)); // learns the schema
+    String update = users.update(DebeziumTable.pg(2, 21), t, Map.of("id", 5L, "name", "b"));
+    String withBefore =
+        update.replace("\"before\":null", "\"before\":{\"id\":5,\"name\":\"a\",\"x\":[1,{}]}");
+    assertThat(withBefore, not(equalTo(update)));
+    assertThat(value(decoder.decode(withBefore), "name"), equalTo("b"));
+    String broken = update.replace("\"before\":null", "\"before\":{\"id\":5,\"name\":}");
+    assertRejected(broken, "malformed JSON");
+    assertRejected(update.replace("\"id\":5", "\"id\":5,\"id\":6"), "Duplicate field 'id'");
+    assertRejected(
+        update.replace("\"op\":\"u\"", "\"op\":\"u\",\"op\":\"d\""), "Duplicate field 'op'");
+    assertRejected(
+        update.replace("\"before\":null", "\"before\":{\"id\":5},\"before\":{\"id\":6}"),
+        "Duplicate field 'before'");
+    ChangeRecord delete =
+        decoder.decode(users.delete(DebeziumTable.pg(3, 31), t, Map.of("id", 5L, "name", "b")));
+    assertThat(delete.op(), equalTo(ChangeRecord.Op.DELETE));
+    assertThat(delete.key(), equalTo("[5]"));
+    assertThat(value(delete, "name"), equalTo("b"));
+  }
+
   @Test
   public void unchangedToastPlaceholderBecomesUnavailableNeverText() {
     ChangeRecord r =
