@@ -50,7 +50,6 @@ import javax.management.openmbean.CompositeData;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * Measures the mirror pipeline against the plain-Java limit: the same decode, compaction and
@@ -177,23 +176,12 @@ public final class MirrorBenchmark {
   }
 
   /**
-   * The mirror pipeline on the DirectRunner, as {@code starflow mirror} runs it, over the generated
-   * files in {@code directory}; with {@code history}, every version also goes to the history
-   * tables.
+   * The mirror pipeline with {@code options} (the command line's, for the figures of {@code
+   * starflow mirror}) over the files matching {@code glob}; with {@code history}, every version
+   * also goes to the history tables.
    */
-  public static Result runPipeline(Path directory, Warehouse warehouse, boolean history) {
-    return runPipeline(inputGlob(directory), KeyColumns.of("id"), warehouse, history);
-  }
-
-  /** As {@link #runPipeline(Path, Warehouse, boolean)}, over the files matching {@code glob}. */
   public static Result runPipeline(
-      String glob, KeyColumns keys, Warehouse warehouse, boolean history) {
-    PipelineOptions options =
-        PipelineOptionsFactory.fromArgs(
-                "--runner=DirectRunner",
-                "--enforceImmutability=false",
-                "--enforceEncodability=false")
-            .create();
+      PipelineOptions options, String glob, KeyColumns keys, Warehouse warehouse, boolean history) {
     Pipeline pipeline = Pipeline.create(options);
     MirrorPipeline.build(
         pipeline,

@@ -135,13 +135,7 @@ final class BenchCommand implements Callable<Integer> {
         throw new IllegalArgumentException(
             "--skus and --snapshot-every must be positive, and --events at least --skus");
       }
-      AsOfBenchmark.run(
-          skus,
-          (int) (events / skus),
-          snapshotEvery,
-          work,
-          MirrorRun.options(new RunnerOptions(), false),
-          out);
+      AsOfBenchmark.run(skus, (int) (events / skus), snapshotEvery, work, options(), out);
       return 0;
     }
     try {
@@ -185,14 +179,24 @@ final class BenchCommand implements Callable<Integer> {
     MirrorBenchmark.generate(warmUpEvents, (int) Math.max(100, warmUpEvents / 10), warmUp);
     out.printf("Warming up on %,d events...%n%n", warmUpEvents);
     out.flush();
-    MirrorBenchmark.runPipeline(warmUp, duckDb(work, "warm-pipeline"), true);
-    MirrorBenchmark.runPipeline(warmUp, duckDb(work, "warm-mirror"), false);
+    MirrorBenchmark.runPipeline(
+        options(),
+        MirrorBenchmark.inputGlob(warmUp),
+        KeyColumns.of("id"),
+        duckDb(work, "warm-pipeline"),
+        true);
+    MirrorBenchmark.runPipeline(
+        options(),
+        MirrorBenchmark.inputGlob(warmUp),
+        KeyColumns.of("id"),
+        duckDb(work, "warm-mirror"),
+        false);
     MirrorBenchmark.runPlainJava(warmUp, duckDb(work, "warm-plain"));
 
     out.println("Default run: mirror + history, DirectRunner -> DuckDB ...");
     out.flush();
     MirrorBenchmark.Result standard =
-        MirrorBenchmark.runPipeline(glob, keyColumns, duckDb(work, "default"), true);
+        MirrorBenchmark.runPipeline(options(), glob, keyColumns, duckDb(work, "default"), true);
     print(out, "default", standard);
     MirrorBenchmark.Result sql = null;
     if (baseline != null) {
@@ -210,7 +214,7 @@ final class BenchCommand implements Callable<Integer> {
     out.println("Mirror only (--no-history), DirectRunner -> DuckDB ...");
     out.flush();
     MirrorBenchmark.Result mirrorOnly =
-        MirrorBenchmark.runPipeline(glob, keyColumns, duckDb(work, "mirror"), false);
+        MirrorBenchmark.runPipeline(options(), glob, keyColumns, duckDb(work, "mirror"), false);
     print(out, "mirror only", mirrorOnly);
     out.println("Plain Java, one thread, same decode + compact + write (mirror only) ...");
     out.flush();
@@ -242,7 +246,12 @@ final class BenchCommand implements Callable<Integer> {
       out.println("Default run at 10x the events ...");
       out.flush();
       MirrorBenchmark.Result tenfold =
-          MirrorBenchmark.runPipeline(larger, duckDb(work, "default-10x"), true);
+          MirrorBenchmark.runPipeline(
+              options(),
+              MirrorBenchmark.inputGlob(larger),
+              KeyColumns.of("id"),
+              duckDb(work, "default-10x"),
+              true);
       print(out, "default 10x", tenfold);
       out.printf(
           "peak heap after GC at %,d events: %,d MB; at %,d: %,d MB (%.2fx for 10x the input)%n",
@@ -336,5 +345,10 @@ final class BenchCommand implements Callable<Integer> {
         result.peakHeapAfterGcBytes >> 20,
         result.rows);
     out.flush();
+  }
+
+  /** The options {@code starflow mirror} runs a bounded DirectRunner pipeline with. */
+  private static org.apache.beam.sdk.options.PipelineOptions options() {
+    return MirrorRun.options(new RunnerOptions(), false);
   }
 }
