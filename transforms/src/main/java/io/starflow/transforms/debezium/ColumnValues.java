@@ -300,19 +300,19 @@ public final class ColumnValues {
         || text.charAt(16) != ':') {
       return null;
     }
-    int year = digits(text, 0, 4);
-    int month = digits(text, 5, 7);
-    int day = digits(text, 8, 10);
-    int hour = digits(text, 11, 13);
-    int minute = digits(text, 14, 16);
-    int second = digits(text, 17, 19);
+    int year = (int) digits(text, 0, 4);
+    int month = (int) digits(text, 5, 7);
+    int day = (int) digits(text, 8, 10);
+    int hour = (int) digits(text, 11, 13);
+    int minute = (int) digits(text, 14, 16);
+    int second = (int) digits(text, 17, 19);
     int nanos = 0;
     if (length > 20) {
       int fractionDigits = length - 21;
       if (text.charAt(19) != '.' || fractionDigits < 1 || fractionDigits > 9) {
         return null;
       }
-      nanos = digits(text, 20, length - 1);
+      nanos = (int) digits(text, 20, length - 1);
       for (int i = fractionDigits; i < 9; i++) {
         nanos *= 10;
       }
@@ -328,9 +328,15 @@ public final class ColumnValues {
     }
   }
 
-  /** The decimal number in {@code text[from, to)}, or -1 if it holds anything but digits. */
-  private static int digits(String text, int from, int to) {
-    int value = 0;
+  /**
+   * The decimal number in {@code text[from, to)}, or -1 if it holds anything but digits or more
+   * than 18 of them.
+   */
+  static long digits(String text, int from, int to) {
+    if (to - from > 18) {
+      return -1;
+    }
+    long value = 0;
     for (int i = from; i < to; i++) {
       char c = text.charAt(i);
       if (c < '0' || c > '9') {

@@ -127,25 +127,9 @@ final class Positions {
     if (comma < 0) {
       return null;
     }
-    long first = digits(text, 2, comma);
-    long second = digits(text, comma + 3, n - 2);
+    long first = comma > 2 ? ColumnValues.digits(text, 2, comma) : -1;
+    long second = n - 2 > comma + 3 ? ColumnValues.digits(text, comma + 3, n - 2) : -1;
     return first < 0 || second < 0 ? null : new long[] {first, second};
-  }
-
-  /** The number that {@code text[from, to)} spells in 1 to 18 digits, or -1. */
-  private static long digits(String text, int from, int to) {
-    if (to <= from || to - from > 18) {
-      return -1;
-    }
-    long value = 0;
-    for (int i = from; i < to; i++) {
-      char c = text.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value;
   }
 
   private static SourcePosition mysql(JsonNode source) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import javax.annotation.Nullable;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -36,6 +37,19 @@ public final class KafkaOffsets {
     return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
+  /** Every partition of {@code topics}; throws naming a topic that does not exist. */
+  static List<TopicPartition> partitions(Consumer<?, ?> consumer, List<String> topics) {
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (String topic : topics) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic);
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalArgumentException("Kafka topic '" + topic + "' does not exist");
+      }
+      infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+    }
+    return partitions;
+  }
+
   /**
    * Makes sure the group has a committed offset for every partition of {@code topics}, so that the
    * read starts exactly there and commits can track what follows: partitions without one get their
@@ -50,14 +64,7 @@ public final class KafkaOffsets {
       @Nullable Instant startTime,
       Map<String, String> config) {
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, groupId, config)) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (String topic : topics) {
-        List<PartitionInfo> infos = consumer.partitionsFor(topic);
-        if (infos == null || infos.isEmpty()) {
-          throw new IllegalArgumentException("Kafka topic '" + topic + "' does not exist");
-        }
-        infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-      }
+      List<TopicPartition> partitions = partitions(consumer, topics);
       Map<TopicPartition, OffsetAndMetadata> committed =
           consumer.committed(new java.util.HashSet<>(partitions));
       Map<TopicPartition, Long> starts = new LinkedHashMap<>();

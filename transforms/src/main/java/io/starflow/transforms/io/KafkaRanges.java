@@ -21,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.joda.time.Instant;
@@ -41,28 +40,15 @@ public final class KafkaRanges {
   private KafkaRanges() {}
 
   /**
-   * The chunks of the offset ranges from where the group's committed offsets, {@code startTime} or
-   * {@code start} say, to the first record at or after {@code stopTime}, or until {@code
-   * maxRecords} records in all; spread over workers.
+   * The chunks of the offset ranges {@code plan} plans when the pipeline runs, spread over workers.
    */
-  static PTransform<PBegin, PCollection<KV<String, KV<Long, Long>>>> plan(
-      String bootstrapServers,
-      List<String> topics,
-      ReadKafkaRecords.Start start,
-      @Nullable Instant startTime,
-      @Nullable Instant stopTime,
-      @Nullable Long maxRecords,
-      Map<String, Object> config) {
+  static PTransform<PBegin, PCollection<KV<String, KV<Long, Long>>>> plan(PlanFn plan) {
     return new PTransform<>() {
       @Override
       public PCollection<KV<String, KV<Long, Long>>> expand(PBegin input) {
         return input
             .apply("Start", Impulse.create())
-            .apply(
-                "PlanOffsetRanges",
-                ParDo.of(
-                    new PlanFn(
-                        bootstrapServers, topics, start, startTime, stopTime, maxRecords, config)))
+            .apply("PlanOffsetRanges", ParDo.of(plan))
             .setCoder(
                 KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
             .apply("SpreadRanges", Reshuffle.viaRandomKey());
@@ -195,9 +181,11 @@ public final class KafkaRanges {
   static final int CHUNK = 20_000;
 
   /**
-   * Turns the bounds into offset ranges per partition that has records in them, cut into chunks.
+   * Turns the bounds into offset ranges per partition that has records in them, cut into chunks:
+   * from where the group's committed offsets, {@code startTime} or {@code start} say, to the first
+   * record at or after {@code stopTime}, or until {@code maxRecords} records in all.
    */
-  private static final class PlanFn extends DoFn<byte[], KV<String, KV<Long, Long>>> {
+  static final class PlanFn extends DoFn<byte[], KV<String, KV<Long, Long>>> {
     private final String bootstrapServers;
     private final List<String> topics;
     private final ReadKafkaRecords.Start start;
@@ -231,14 +219,7 @@ public final class KafkaRanges {
       // it
       try (KafkaConsumer<byte[], byte[]> consumer =
           new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : topics) {
-          List<PartitionInfo> infos = consumer.partitionsFor(topic);
-          if (infos == null || infos.isEmpty()) {
-            throw new IllegalArgumentException("Kafka topic '" + topic + "' does not exist");
-          }
-          infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-        }
+        List<TopicPartition> partitions = KafkaOffsets.partitions(consumer, topics);
         Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
         Map<TopicPartition, Long> firsts =
             startTime != null

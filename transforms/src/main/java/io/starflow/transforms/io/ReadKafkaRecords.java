@@ -196,13 +196,14 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
       throw new IllegalStateException("offsetRanges(): the read is not bounded by offsets");
     }
     return KafkaRanges.plan(
-        bootstrapServers(),
-        topics(),
-        start(),
-        startTime(),
-        stopTime(),
-        maxRecords(),
-        consumerProperties());
+        new KafkaRanges.PlanFn(
+            bootstrapServers(),
+            topics(),
+            start(),
+            startTime(),
+            stopTime(),
+            maxRecords(),
+            consumerProperties()));
   }
 
   /** A reader of {@link #offsetRanges}' chunks, for a step to hold and close in its teardown. */
