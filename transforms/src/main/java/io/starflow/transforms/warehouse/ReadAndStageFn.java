@@ -8,6 +8,7 @@ import io.starflow.transforms.Tally;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.DebeziumDecoder;
 import io.starflow.transforms.debezium.DebeziumDecoding;
+import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.pii.PiiMasking;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -32,12 +33,55 @@ abstract class ReadAndStageFn<T> extends DoFn<T, KV<String, String>> {
   static final TupleTag<KV<String, String>> STAGED = new TupleTag<KV<String, String>>() {};
   static final TupleTag<Truncation> TRUNCATIONS = new TupleTag<Truncation>() {};
 
-  private final DebeziumDecoder decoder;
-  private final Warehouse warehouse;
-  private final boolean history;
-  private final @Nullable PiiMasking pii;
-  private final @Nullable Instant from;
-  private final @Nullable Instant to;
+  /**
+   * What such a step does with each record: how it decodes, where it stages, whose personal data it
+   * masks, which time range it keeps. Made by the transforms, held by their steps.
+   */
+  static final class Staging implements java.io.Serializable {
+    final DebeziumDecoder decoder;
+    final Warehouse warehouse;
+    final boolean history;
+    final @Nullable PiiMasking pii;
+    final @Nullable Instant from;
+    final @Nullable Instant to;
+
+    private Staging(
+        DebeziumDecoder decoder,
+        Warehouse warehouse,
+        boolean history,
+        @Nullable PiiMasking pii,
+        @Nullable Instant from,
+        @Nullable Instant to) {
+      this.decoder = decoder;
+      this.warehouse = warehouse;
+      this.history = history;
+      this.pii = pii;
+      this.from = from;
+      this.to = to;
+    }
+
+    /** Decoded as {@code decode} says, staged where {@code stage} says. */
+    static Staging of(DecodeDebezium decode, StageChanges stage) {
+      return new Staging(decode.decoder(), stage.warehouse(), stage.history(), null, null, null);
+    }
+
+    Staging withPii(@Nullable PiiMasking pii) {
+      return new Staging(decoder, warehouse, history, pii, from, to);
+    }
+
+    /** Keeps only changes committed in {@code [from, to)} (either may be null: unbounded). */
+    Staging withTimeRange(@Nullable Instant from, @Nullable Instant to) {
+      return new Staging(decoder, warehouse, history, pii, from, to);
+    }
+
+    void populateDisplayData(DisplayData.Builder builder) {
+      builder
+          .add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"))
+          .add(DisplayData.item("history", history).withLabel("History tables"));
+    }
+  }
+
+  private final Staging staging;
   final BadRecordRouter router;
   final Tally read = new Tally(StarflowMetrics.RECORDS_READ);
   final Tally unreadable = new Tally(StarflowMetrics.READ_FAILED);
@@ -48,32 +92,22 @@ abstract class ReadAndStageFn<T> extends DoFn<T, KV<String, String>> {
   private transient MirrorWriter writer;
   private transient MirrorWriter.VersionStage stage;
 
-  ReadAndStageFn(
-      DebeziumDecoder decoder,
-      StageChanges stage,
-      @Nullable PiiMasking pii,
-      @Nullable Instant from,
-      @Nullable Instant to,
-      BadRecordRouter router) {
-    this.decoder = decoder;
-    this.warehouse = stage.warehouse();
-    this.history = stage.history();
-    this.pii = pii;
-    this.from = from;
-    this.to = to;
+  ReadAndStageFn(Staging staging, BadRecordRouter router) {
+    this.staging = staging;
     this.router = router;
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
-    builder.add(DisplayData.item("warehouse", warehouse.displayUrl()).withLabel("Warehouse"));
+    builder.add(
+        DisplayData.item("warehouse", staging.warehouse.displayUrl()).withLabel("Warehouse"));
   }
 
   @Setup
   public void setup() throws Exception {
-    decoding = new DebeziumDecoding(decoder);
-    writer = MirrorWriter.open(warehouse);
-    stage = StageChanges.newStage(writer, history);
+    decoding = new DebeziumDecoding(staging.decoder);
+    writer = MirrorWriter.open(staging.warehouse);
+    stage = StageChanges.newStage(writer, staging.history);
     open();
   }
 
@@ -88,15 +122,19 @@ abstract class ReadAndStageFn<T> extends DoFn<T, KV<String, String>> {
     return List.of();
   }
 
-  /** Decodes a record's text (null: a tombstone) and stages what it holds. */
-  final void decode(RawRecord raw, MultiOutputReceiver out) throws Exception {
-    decoding.decode(raw, outcomes(out));
+  /**
+   * Decodes a record's text (null: a tombstone) and stages what it holds; {@code outcomes} are
+   * {@link #outcomes} of the element being read.
+   */
+  final void decode(RawRecord raw, DebeziumDecoding.Outcomes outcomes) throws Exception {
+    decoding.decode(raw, outcomes);
   }
 
   /** Decodes a record's UTF-8 bytes {@code [offset, offset + length)} and stages what it holds. */
-  final void decode(byte[] bytes, int offset, int length, String origin, MultiOutputReceiver out)
+  final void decode(
+      byte[] bytes, int offset, int length, String origin, DebeziumDecoding.Outcomes outcomes)
       throws Exception {
-    decoding.decode(bytes, offset, length, origin, outcomes(out));
+    decoding.decode(bytes, offset, length, origin, outcomes);
   }
 
   /** Dead-letters a record that cannot be read as text, at {@code stage}. */
@@ -106,11 +144,12 @@ abstract class ReadAndStageFn<T> extends DoFn<T, KV<String, String>> {
     DeadLetters.route(router, out, step, raw, null, reason);
   }
 
-  private DebeziumDecoding.Outcomes outcomes(MultiOutputReceiver out) {
+  /** What the records of one element become, for {@link #decode}: made once per element. */
+  final DebeziumDecoding.Outcomes outcomes(MultiOutputReceiver out) {
     return new DebeziumDecoding.Outcomes() {
       @Override
       public void change(ChangeRecord record) throws Exception {
-        ChangeRecord masked = pii == null ? record : pii.mask(record);
+        ChangeRecord masked = staging.pii == null ? record : staging.pii.mask(record);
         if (!inTimeRange(masked.eventTime())) {
           outside.inc();
           return;
@@ -141,7 +180,8 @@ abstract class ReadAndStageFn<T> extends DoFn<T, KV<String, String>> {
   }
 
   private boolean inTimeRange(Instant time) {
-    return (from == null || !time.isBefore(from)) && (to == null || time.isBefore(to));
+    return (staging.from == null || !time.isBefore(staging.from))
+        && (staging.to == null || time.isBefore(staging.to));
   }
 
   @FinishBundle

@@ -7,7 +7,7 @@ import io.starflow.schemas.Truncation;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.Tally;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.debezium.DebeziumDecoder;
+import io.starflow.transforms.debezium.DebeziumDecoding;
 import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.io.FileRange;
 import io.starflow.transforms.io.JsonLines;
@@ -60,29 +60,17 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
 
   private final String filepattern;
   private final long rangeBytes;
-  private final DecodeDebezium decode;
-  private final StageChanges stage;
-  private final @Nullable PiiMasking pii;
-  private final @Nullable Instant from;
-  private final @Nullable Instant to;
+  private final ReadAndStageFn.Staging staging;
   private final ErrorHandler<BadRecord, ?> errorHandler;
 
   private StageFiles(
       String filepattern,
       long rangeBytes,
-      DecodeDebezium decode,
-      StageChanges stage,
-      @Nullable PiiMasking pii,
-      @Nullable Instant from,
-      @Nullable Instant to,
+      ReadAndStageFn.Staging staging,
       ErrorHandler<BadRecord, ?> errorHandler) {
     this.filepattern = filepattern;
     this.rangeBytes = rangeBytes;
-    this.decode = decode;
-    this.stage = stage;
-    this.pii = pii;
-    this.from = from;
-    this.to = to;
+    this.staging = staging;
     this.errorHandler = errorHandler;
   }
 
@@ -100,7 +88,10 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
     checkArgumentNotNull(stage, "stage must not be null");
     checkArgumentNotNull(errorHandler, "errorHandler must not be null");
     return new StageFiles(
-        filepattern, FileRange.DEFAULT_BYTES, decode, stage, null, null, null, errorHandler);
+        filepattern,
+        FileRange.DEFAULT_BYTES,
+        ReadAndStageFn.Staging.of(decode, stage),
+        errorHandler);
   }
 
   /** Reads the files in ranges of about this many bytes (default 64 MiB). */
@@ -108,17 +99,17 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
     if (bytes < 1) {
       throw new IllegalArgumentException("withRangeBytes(bytes): must be at least 1, was " + bytes);
     }
-    return new StageFiles(filepattern, bytes, decode, stage, pii, from, to, errorHandler);
+    return new StageFiles(filepattern, bytes, staging, errorHandler);
   }
 
   /** Masks personal data before anything is staged. */
   public StageFiles withPii(@Nullable PiiMasking pii) {
-    return new StageFiles(filepattern, rangeBytes, decode, stage, pii, from, to, errorHandler);
+    return new StageFiles(filepattern, rangeBytes, staging.withPii(pii), errorHandler);
   }
 
   /** Keeps only changes committed in {@code [from, to)} (either may be null: unbounded). */
   public StageFiles withTimeRange(@Nullable Instant from, @Nullable Instant to) {
-    return new StageFiles(filepattern, rangeBytes, decode, stage, pii, from, to, errorHandler);
+    return new StageFiles(filepattern, rangeBytes, staging.withTimeRange(from, to), errorHandler);
   }
 
   /** What staging files gives. */
@@ -167,14 +158,7 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
             .apply("PlanRanges", JsonLines.ranges(filepattern).withRangeBytes(rangeBytes))
             .apply(
                 "ReadDecodeAndStage",
-                ParDo.of(
-                        new StageRangeFn(
-                            decode.decoder(),
-                            stage,
-                            pii,
-                            from,
-                            to,
-                            BadRecordRouter.RECORDING_ROUTER))
+                ParDo.of(new StageRangeFn(staging, BadRecordRouter.RECORDING_ROUTER))
                     .withOutputTags(
                         STAGED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG).and(TRUNCATIONS)));
     DeadLetters.collect(errorHandler, staged);
@@ -187,10 +171,8 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder
-        .add(DisplayData.item("filepattern", filepattern).withLabel("Input files"))
-        .add(DisplayData.item("warehouse", stage.warehouse().displayUrl()).withLabel("Warehouse"))
-        .add(DisplayData.item("history", stage.history()).withLabel("History tables"));
+    builder.add(DisplayData.item("filepattern", filepattern).withLabel("Input files"));
+    staging.populateDisplayData(builder);
   }
 
   /** Reads one range, decodes and stages its lines, in one step. */
@@ -199,14 +181,8 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
     private final Tally bytes = new Tally(StarflowMetrics.BYTES_READ);
     private transient LineReader reader;
 
-    StageRangeFn(
-        DebeziumDecoder decoder,
-        StageChanges stage,
-        @Nullable PiiMasking pii,
-        @Nullable Instant from,
-        @Nullable Instant to,
-        BadRecordRouter router) {
-      super(decoder, stage, pii, from, to, router);
+    StageRangeFn(ReadAndStageFn.Staging staging, BadRecordRouter router) {
+      super(staging, router);
     }
 
     @Override
@@ -222,6 +198,7 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
     @ProcessElement
     public void process(@Element FileRange range, MultiOutputReceiver out) throws Exception {
       String file = range.file();
+      DebeziumDecoding.Outcomes outcomes = outcomes(out);
       long[] counted = {0};
       reader.read(
           range,
@@ -229,13 +206,13 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
             @Override
             public void line(long number, String text) throws Exception {
               read.inc();
-              decode(RawRecord.of(origin(number), text), out);
+              decode(RawRecord.of(origin(number), text), outcomes);
             }
 
             @Override
             public void line(long number, byte[] bytes, int offset, int length) throws Exception {
               read.inc();
-              decode(bytes, offset, length, origin(number), out);
+              decode(bytes, offset, length, origin(number), outcomes);
             }
 
             @Override

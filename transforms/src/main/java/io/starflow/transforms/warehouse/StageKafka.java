@@ -5,7 +5,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.Truncation;
 import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.debezium.DebeziumDecoder;
+import io.starflow.transforms.debezium.DebeziumDecoding;
 import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.io.KafkaRanges;
 import io.starflow.transforms.io.ReadKafkaRecords;
@@ -42,27 +42,15 @@ import org.apache.beam.sdk.values.TupleTagList;
  */
 public final class StageKafka extends PTransform<PBegin, StageFiles.Result> {
   private final ReadKafkaRecords read;
-  private final DecodeDebezium decode;
-  private final StageChanges stage;
-  private final @Nullable PiiMasking pii;
-  private final @Nullable Instant from;
-  private final @Nullable Instant to;
+  private final ReadAndStageFn.Staging staging;
   private final ErrorHandler<BadRecord, ?> errorHandler;
 
   private StageKafka(
       ReadKafkaRecords read,
-      DecodeDebezium decode,
-      StageChanges stage,
-      @Nullable PiiMasking pii,
-      @Nullable Instant from,
-      @Nullable Instant to,
+      ReadAndStageFn.Staging staging,
       ErrorHandler<BadRecord, ?> errorHandler) {
     this.read = read;
-    this.decode = decode;
-    this.stage = stage;
-    this.pii = pii;
-    this.from = from;
-    this.to = to;
+    this.staging = staging;
     this.errorHandler = errorHandler;
   }
 
@@ -83,17 +71,17 @@ public final class StageKafka extends PTransform<PBegin, StageFiles.Result> {
       throw new IllegalArgumentException(
           "Mirror.stageKafka: the read must be bounded by a stop time or a count");
     }
-    return new StageKafka(read, decode, stage, null, null, null, errorHandler);
+    return new StageKafka(read, ReadAndStageFn.Staging.of(decode, stage), errorHandler);
   }
 
   /** Masks personal data before anything is staged. */
   public StageKafka withPii(@Nullable PiiMasking pii) {
-    return new StageKafka(read, decode, stage, pii, from, to, errorHandler);
+    return new StageKafka(read, staging.withPii(pii), errorHandler);
   }
 
   /** Keeps only changes committed in {@code [from, to)} (either may be null: unbounded). */
   public StageKafka withTimeRange(@Nullable Instant from, @Nullable Instant to) {
-    return new StageKafka(read, decode, stage, pii, from, to, errorHandler);
+    return new StageKafka(read, staging.withTimeRange(from, to), errorHandler);
   }
 
   @Override
@@ -105,13 +93,7 @@ public final class StageKafka extends PTransform<PBegin, StageFiles.Result> {
                 "ReadDecodeAndStage",
                 ParDo.of(
                         new StageChunkFn(
-                            read.rangeReader(),
-                            decode.decoder(),
-                            stage,
-                            pii,
-                            from,
-                            to,
-                            BadRecordRouter.RECORDING_ROUTER))
+                            read.rangeReader(), staging, BadRecordRouter.RECORDING_ROUTER))
                     .withOutputTags(
                         ReadAndStageFn.STAGED,
                         TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)
@@ -128,10 +110,8 @@ public final class StageKafka extends PTransform<PBegin, StageFiles.Result> {
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder
-        .include("read", read)
-        .add(DisplayData.item("warehouse", stage.warehouse().displayUrl()).withLabel("Warehouse"))
-        .add(DisplayData.item("history", stage.history()).withLabel("History tables"));
+    builder.include("read", read);
+    staging.populateDisplayData(builder);
   }
 
   /** Reads one chunk of offsets, decodes and stages its records, in one step. */
@@ -139,14 +119,8 @@ public final class StageKafka extends PTransform<PBegin, StageFiles.Result> {
     private final KafkaRanges.Reader reader;
 
     StageChunkFn(
-        KafkaRanges.Reader reader,
-        DebeziumDecoder decoder,
-        StageChanges stage,
-        @Nullable PiiMasking pii,
-        @Nullable Instant from,
-        @Nullable Instant to,
-        BadRecordRouter router) {
-      super(decoder, stage, pii, from, to, router);
+        KafkaRanges.Reader reader, ReadAndStageFn.Staging staging, BadRecordRouter router) {
+      super(staging, router);
       this.reader = reader;
     }
 
@@ -158,6 +132,7 @@ public final class StageKafka extends PTransform<PBegin, StageFiles.Result> {
     @ProcessElement
     public void process(@Element KV<String, KV<Long, Long>> chunk, MultiOutputReceiver out)
         throws Exception {
+      DebeziumDecoding.Outcomes outcomes = outcomes(out);
       reader.read(
           chunk,
           new KafkaRanges.Records() {
@@ -166,9 +141,9 @@ public final class StageKafka extends PTransform<PBegin, StageFiles.Result> {
                 throws Exception {
               read.inc();
               if (value == null) {
-                decode(RawRecord.of(origin, null), out);
+                decode(RawRecord.of(origin, null), outcomes);
               } else {
-                decode(value, 0, value.length, origin, out);
+                decode(value, 0, value.length, origin, outcomes);
               }
             }
 
