@@ -11,7 +11,6 @@ import io.starflow.transforms.events.FoldEvents;
 import io.starflow.transforms.events.Reducer;
 import io.starflow.transforms.warehouse.ApplyToMirror;
 import io.starflow.transforms.warehouse.Mirror;
-import io.starflow.transforms.warehouse.StageChanges;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.Serializable;
 import java.time.Instant;
@@ -89,11 +88,15 @@ public final class EventsPipeline {
             FoldEvents.with(reducer, warehouse)
                 .withSnapshotEvery(snapshotEvery)
                 .withBadRecordErrorHandler(deadLetters));
-    if (events.isBounded() == PCollection.IsBounded.BOUNDED) {
-      // every state, event, movement and snapshot staged in bulk and applied set-based, table by
-      // table, as the bounded mirror does: nothing of them is grouped in the pipeline
-      writeStaged("States", folded.states(), warehouse, true, deadLetters);
-      writeStaged("Rows", folded.records(), warehouse, false, deadLetters);
+    if (folded.staged()) {
+      // every state, event, movement and snapshot was staged in bulk as it was made: applied
+      // set-based, table by table, as the bounded mirror does
+      folded
+          .stagedStates()
+          .apply("ApplyStates", Mirror.applyStaged(Mirror.stage(warehouse).withHistory(true)));
+      folded
+          .stagedRecords()
+          .apply("ApplyRows", Mirror.applyStaged(Mirror.stage(warehouse).withHistory(false)));
       return;
     }
     folded
@@ -111,17 +114,6 @@ public final class EventsPipeline {
             Mirror.applyTo(warehouse)
                 .withShards(ApplyToMirror.DEFAULT_SHARDS)
                 .withBadRecordErrorHandler(deadLetters));
-  }
-
-  private static void writeStaged(
-      String name,
-      PCollection<ChangeRecord> rows,
-      Warehouse warehouse,
-      boolean history,
-      BadRecordErrorHandler<PCollection<String>> deadLetters) {
-    StageChanges stage =
-        Mirror.stage(warehouse).withHistory(history).withBadRecordErrorHandler(deadLetters);
-    rows.apply("Stage" + name, stage).apply("Apply" + name, Mirror.applyStaged(stage));
   }
 
   /**

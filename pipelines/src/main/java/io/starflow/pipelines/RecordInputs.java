@@ -46,6 +46,13 @@ public final class RecordInputs {
    * decodes as it reads.
    */
   public static final class Files implements RecordSource {
+    /**
+     * Ranges of 16 MiB: a range's records go to the next step as one bundle, which the DirectRunner
+     * holds until that step has taken it, and a file of a few hundred megabytes still makes enough
+     * ranges to decode on every core.
+     */
+    static final long RANGE_BYTES = 16L << 20;
+
     private final List<String> patterns;
 
     private Files(List<String> patterns) {
@@ -73,7 +80,9 @@ public final class RecordInputs {
             read.and(
                 pipeline.apply(
                     stepName(i),
-                    JsonLines.read(patterns.get(i)).withBadRecordErrorHandler(deadLetters)));
+                    JsonLines.read(patterns.get(i))
+                        .withRangeBytes(RANGE_BYTES)
+                        .withBadRecordErrorHandler(deadLetters)));
       }
       return patterns.size() == 1 ? read.get(0) : read.apply("AllInputs", Flatten.pCollections());
     }

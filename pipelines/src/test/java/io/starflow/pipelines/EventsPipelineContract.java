@@ -1,6 +1,7 @@
 package io.starflow.pipelines;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
@@ -29,6 +30,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
 import org.junit.Test;
@@ -40,24 +42,51 @@ public abstract class EventsPipelineContract {
 
   protected abstract Warehouse newWarehouse() throws Exception;
 
+  /** The options the pipelines run with: the DirectRunner's unless a runner's test says. */
+  protected PipelineOptions options() {
+    return PipelineOptionsFactory.create();
+  }
+
   static final Inventory INVENTORY = new Inventory();
 
   RunCounts fold(Warehouse warehouse, List<String> lines, int snapshotEvery) throws Exception {
     Path file = folder.newFolder().toPath().resolve("events.jsonl");
     Files.write(file, lines);
-    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    Pipeline pipeline = Pipeline.create(options());
     EventsPipeline.fromFiles(pipeline, INVENTORY, warehouse, snapshotEvery, file.toString());
+    PipelineResult result = pipeline.run();
+    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
+    assertThat("what the fold staged is gone", staged(warehouse), empty());
+    return RunCounts.of(result);
+  }
+
+  RunCounts asOf(Warehouse warehouse, List<Instant> instants, boolean snapshots) {
+    Pipeline pipeline = Pipeline.create(options());
+    EventsPipeline.asOf(pipeline, INVENTORY, warehouse, instants, snapshots);
     PipelineResult result = pipeline.run();
     assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
     return RunCounts.of(result);
   }
 
-  RunCounts asOf(Warehouse warehouse, List<Instant> instants, boolean snapshots) {
-    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
-    EventsPipeline.asOf(pipeline, INVENTORY, warehouse, instants, snapshots);
-    PipelineResult result = pipeline.run();
-    assertThat(Runs.finish(result), equalTo(PipelineResult.State.DONE));
-    return RunCounts.of(result);
+  /** The stages left in the warehouse: its stage tables, and the files of a DuckDB file's. */
+  static List<String> staged(Warehouse warehouse) throws Exception {
+    List<String> left =
+        new ArrayList<>(
+            Tables.rows(
+                warehouse,
+                "SELECT table_name FROM information_schema.tables"
+                    + " WHERE table_schema = current_schema() AND (table_name LIKE"
+                    + " 'starflow_stage_%' OR table_name LIKE 'starflow_events_%')"));
+    String url = warehouse.jdbcUrl();
+    if (url.startsWith("jdbc:duckdb:") && url.length() > "jdbc:duckdb:".length()) {
+      Path stages = Path.of(url.substring("jdbc:duckdb:".length()) + ".stage");
+      if (Files.exists(stages)) {
+        try (var files = Files.walk(stages)) {
+          files.filter(Files::isRegularFile).forEach(f -> left.add(f.toString()));
+        }
+      }
+    }
+    return left;
   }
 
   /** sku -> "on_hand|reserved|value" as of {@code at}, from fact_inventory_snapshot. */

@@ -126,19 +126,19 @@ final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--events and --keys must be positive");
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (asOf && (skus < 1 || snapshotEvery < 1 || events < skus)) {
+      throw new IllegalArgumentException(
+          "--skus and --snapshot-every must be positive, and --events at least --skus");
+    }
     Path work = Files.createTempDirectory("starflow-bench");
-    if (writePath) {
-      return writePath(out, work);
-    }
-    if (asOf) {
-      if (skus < 1 || snapshotEvery < 1 || events < skus) {
-        throw new IllegalArgumentException(
-            "--skus and --snapshot-every must be positive, and --events at least --skus");
-      }
-      AsOfBenchmark.run(skus, (int) (events / skus), snapshotEvery, work, options(), out);
-      return 0;
-    }
     try {
+      if (writePath) {
+        return writePath(out, work);
+      }
+      if (asOf) {
+        AsOfBenchmark.run(skus, (int) (events / skus), snapshotEvery, work, options(), out);
+        return 0;
+      }
       return mirror(out, work);
     } finally {
       deleteTree(work);

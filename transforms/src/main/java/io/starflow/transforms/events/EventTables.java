@@ -174,9 +174,25 @@ public final class EventTables implements Serializable {
   @Nullable
   Stored latest(Connection connection, Warehouse warehouse, String aggregateId)
       throws SQLException {
+    return latest(connection, warehouse, "?", aggregateId).get(aggregateId);
+  }
+
+  /**
+   * The latest states in the warehouse of the aggregates the query {@code ids} selects (in one
+   * query), by aggregate; those without one are missing.
+   */
+  Map<String, Stored> latestOf(Connection connection, Warehouse warehouse, String ids)
+      throws SQLException {
+    return latest(connection, warehouse, "(" + ids + ")", null);
+  }
+
+  private Map<String, Stored> latest(
+      Connection connection, Warehouse warehouse, String ids, @Nullable String id)
+      throws SQLException {
     SqlDialect dialect = warehouse.dialect();
+    Map<String, Stored> stored = new HashMap<>();
     if (!exists(connection, state())) {
-      return null;
+      return stored;
     }
     try (PreparedStatement select =
         connection.prepareStatement(
@@ -184,19 +200,25 @@ public final class EventTables implements Serializable {
                 + dialect.quote(state())
                 + " WHERE "
                 + dialect.quote(reducer.keyColumn())
-                + " = ?")) {
-      select.setString(1, aggregateId);
+                + (id == null ? " IN " : " = ")
+                + ids)) {
+      if (id != null) {
+        select.setString(1, id);
+      }
       try (ResultSet rs = select.executeQuery()) {
-        if (!rs.next()) {
-          return null;
+        int count = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+          Map<String, Object> columns = new HashMap<>();
+          for (int i = 1; i <= count; i++) {
+            columns.put(rs.getMetaData().getColumnName(i), rs.getObject(i));
+          }
+          stored.put(
+              (String) columns.get(reducer.keyColumn()),
+              new Stored(((Number) columns.get(VERSION)).longValue(), columns));
         }
-        Map<String, Object> columns = new HashMap<>();
-        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-          columns.put(rs.getMetaData().getColumnName(i), rs.getObject(i));
-        }
-        return new Stored(((Number) columns.get(VERSION)).longValue(), columns);
       }
     }
+    return stored;
   }
 
   /** The content of the applied events of an aggregate from version {@code from} on. */

@@ -4,15 +4,22 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
+import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.DomainEvent;
 import io.starflow.schemas.DomainEventCoder;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.deadletter.FailedRecord;
+import io.starflow.transforms.warehouse.MirrorWriter;
+import io.starflow.transforms.warehouse.RowStage;
+import io.starflow.transforms.warehouse.StageChanges;
+import io.starflow.transforms.warehouse.TableColumn;
 import io.starflow.transforms.warehouse.Warehouse;
 import java.io.Serializable;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +29,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.state.BagState;
@@ -43,8 +51,10 @@ import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.DefaultErrorHandler;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -64,20 +74,23 @@ import org.joda.time.Duration;
  * <ul>
  *   <li>An exact redelivery of an event collapses (counted); different events for one version are a
  *       conflict: all of them go to dead letters, and the version counts as missing.
- *   <li>An event after a missing version waits for it. In a bounded run every event of an aggregate
- *       is read before any is applied, so the outcome does not depend on the order they came in;
- *       what still waits at the end goes to dead letters (stage {@code sequence}, reason {@code
- *       gap: ...}). In a streaming run events apply as soon as they are in order; the events
- *       waiting behind a gap are held at most {@link #withHoldFor} (processing time, default 5 min)
- *       and at most {@link #withMaxHeld} per aggregate (default 10,000), then go to dead letters.
- *       An event that arrives after that starts waiting again.
+ *   <li>An event after a missing version waits for it. In a bounded run every event is staged in
+ *       the warehouse before any is applied, then each aggregate's are read back in version order,
+ *       so the outcome does not depend on the order they came in (nor is any held in memory); what
+ *       still waits at the end goes to dead letters (stage {@code sequence}, reason {@code gap:
+ *       ...}). In a streaming run events apply as soon as they are in order; the events waiting
+ *       behind a gap are held at most {@link #withHoldFor} (processing time, default 5 min) and at
+ *       most {@link #withMaxHeld} per aggregate (default 10,000), then go to dead letters. An event
+ *       that arrives after that starts waiting again.
  *   <li>An event the reducer rejects goes to dead letters (stage {@code reduce}); the state stays
  *       and the version counts as applied.
  * </ul>
  *
  * <p>Output: the state after each event (for {@code T} and {@code T_history}) and the rows of
  * {@code T_events}, {@code fact_T_movement} and, every {@link #withSnapshotEvery} versions, {@code
- * T_state_snapshot}; see {@link EventTables}.
+ * T_state_snapshot}; see {@link EventTables}. A bounded run stages these rows in the warehouse as
+ * it makes them and outputs where ({@link Result#stagedStates}, {@link Result#stagedRecords}), for
+ * {@code Mirror.applyStaged} to apply set-based.
  */
 public final class FoldEvents<S extends Serializable>
     extends PTransform<PCollection<DomainEvent>, FoldEvents.Result> {
@@ -86,8 +99,8 @@ public final class FoldEvents<S extends Serializable>
   public static final Duration DEFAULT_HOLD_FOR = Duration.standardMinutes(5);
 
   /**
-   * Groups of aggregates a bounded run folds together: few enough that the DirectRunner, whose cost
-   * is per group, stays fast; many enough to spread over a distributed runner's workers.
+   * Shards of aggregates a bounded run stages and folds apart: each is one bundle, read back from
+   * the warehouse in one query; enough of them to spread over every core or worker.
    */
   static final int BATCH_SHARDS = 16;
 
@@ -96,6 +109,19 @@ public final class FoldEvents<S extends Serializable>
 
   private static final TupleTag<ChangeRecord> STATES = new TupleTag<ChangeRecord>() {};
   private static final TupleTag<ChangeRecord> RECORDS = new TupleTag<ChangeRecord>() {};
+  private static final TupleTag<KV<Integer, String>> EVENT_PARTS =
+      new TupleTag<KV<Integer, String>>() {};
+  private static final TupleTag<KV<String, String>> STAGED_STATES =
+      new TupleTag<KV<String, String>>() {};
+  private static final TupleTag<KV<String, String>> STAGED_RECORDS =
+      new TupleTag<KV<String, String>>() {};
+
+  /** The columns events are staged with, by shard, for a bounded fold. */
+  private static final List<TableColumn> EVENT_STAGE =
+      List.of(
+          TableColumn.of("aggregate_id", ColumnType.STRING),
+          TableColumn.of("version", ColumnType.BIGINT),
+          TableColumn.of("event", ColumnType.BYTES));
 
   private final Reducer<S> reducer;
   private final Warehouse warehouse;
@@ -170,26 +196,65 @@ public final class FoldEvents<S extends Serializable>
         BadRecordRouter.RECORDING_ROUTER);
   }
 
-  /** The state after each event, and the other tables' rows. */
+  /**
+   * The state after each event and the other tables' rows; or, for bounded input, where they were
+   * staged in the warehouse.
+   */
   public static final class Result implements POutput {
     private final Pipeline pipeline;
-    private final PCollection<ChangeRecord> states;
-    private final PCollection<ChangeRecord> records;
+    private final Map<TupleTag<?>, PValue> outputs;
 
-    Result(Pipeline pipeline, PCollection<ChangeRecord> states, PCollection<ChangeRecord> records) {
+    private Result(Pipeline pipeline, Map<TupleTag<?>, PValue> outputs) {
       this.pipeline = pipeline;
-      this.states = states;
-      this.records = records;
+      this.outputs = outputs;
     }
 
-    /** One record per applied event: the state after it, for table {@code T}. */
+    /**
+     * Unbounded input: one record per applied event, the state after it, for table {@code T}.
+     * Bounded input stages them instead: see {@link #stagedStates}.
+     */
     public PCollection<ChangeRecord> states() {
-      return states;
+      return output(STATES, "states()", "stagedStates()");
     }
 
-    /** Rows of {@code T_events}, {@code fact_T_movement} and {@code T_state_snapshot}. */
+    /**
+     * Unbounded input: rows of {@code T_events}, {@code fact_T_movement} and {@code
+     * T_state_snapshot}. Bounded input stages them instead: see {@link #stagedRecords}.
+     */
     public PCollection<ChangeRecord> records() {
-      return records;
+      return output(RECORDS, "records()", "stagedRecords()");
+    }
+
+    /**
+     * Bounded input: {@code (table, stage)} of the staged states, for {@code Mirror.applyStaged}
+     * with history.
+     */
+    public PCollection<KV<String, String>> stagedStates() {
+      return output(STAGED_STATES, "stagedStates()", "states()");
+    }
+
+    /** Bounded input: {@code (table, stage)} of the other staged rows, applied without history. */
+    public PCollection<KV<String, String>> stagedRecords() {
+      return output(STAGED_RECORDS, "stagedRecords()", "records()");
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> PCollection<T> output(TupleTag<?> tag, String asked, String instead) {
+      PValue output = outputs.get(tag);
+      if (output == null) {
+        throw new IllegalStateException(
+            "this fold has no "
+                + asked
+                + ": a bounded fold stages its rows in the warehouse, an unbounded one outputs"
+                + " them; use "
+                + instead);
+      }
+      return (PCollection<T>) output;
+    }
+
+    /** Whether the rows were staged (bounded input) rather than output. */
+    public boolean staged() {
+      return outputs.containsKey(STAGED_STATES);
     }
 
     @Override
@@ -199,7 +264,7 @@ public final class FoldEvents<S extends Serializable>
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(STATES, states, RECORDS, records);
+      return outputs;
     }
 
     @Override
@@ -211,46 +276,73 @@ public final class FoldEvents<S extends Serializable>
   public Result expand(PCollection<DomainEvent> input) {
     Folder<S> folder =
         new Folder<>(reducer, warehouse, new EventTables(reducer), snapshotEvery, router);
-    PCollection<KV<String, DomainEvent>> keyed =
-        input
-            .apply("InGlobalWindow", Window.<DomainEvent>into(new GlobalWindows()))
+    PCollection<DomainEvent> global =
+        input.apply("InGlobalWindow", Window.<DomainEvent>into(new GlobalWindows()));
+    if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
+      return foldStaged(global, folder);
+    }
+    PCollectionTuple result =
+        global
             .apply(
                 "ByAggregate",
                 MapElements.into(
                         TypeDescriptors.kvs(
                             TypeDescriptors.strings(), TypeDescriptor.of(DomainEvent.class)))
                     .via((DomainEvent e) -> KV.of(e.aggregate(), e)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), DomainEventCoder.of()));
-    TupleTagList others = TupleTagList.of(RECORDS).and(BadRecordRouter.BAD_RECORD_TAG);
-    PCollectionTuple result =
-        input.isBounded() == PCollection.IsBounded.BOUNDED
-            // every event of an aggregate at once: no state, one bundle per aggregate
-            ? keyed
-                .apply(
-                    "ByShard",
-                    MapElements.into(
-                            TypeDescriptors.kvs(
-                                TypeDescriptors.strings(), TypeDescriptor.of(DomainEvent.class)))
-                        .via(
-                            (KV<String, DomainEvent> kv) ->
-                                KV.of(
-                                    Integer.toString(
-                                        Math.floorMod(kv.getKey().hashCode(), BATCH_SHARDS)),
-                                    kv.getValue())))
-                .setCoder(KvCoder.of(StringUtf8Coder.of(), DomainEventCoder.of()))
-                .apply("AllOfAnAggregate", GroupByKey.create())
-                .apply(
-                    "SequenceAndFold",
-                    ParDo.of(new BatchFoldFn<>(folder)).withOutputTags(STATES, others))
-            : keyed.apply(
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), DomainEventCoder.of()))
+            .apply(
                 "SequenceAndFold",
                 ParDo.of(new StreamFoldFn<>(folder, maxHeld, holdFor))
-                    .withOutputTags(STATES, others));
+                    .withOutputTags(
+                        STATES, TupleTagList.of(RECORDS).and(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.collect(errorHandler, result);
     return new Result(
         input.getPipeline(),
-        result.get(STATES).setCoder(ChangeRecordCoder.of()),
-        result.get(RECORDS).setCoder(ChangeRecordCoder.of()));
+        Map.of(
+            STATES, result.get(STATES).setCoder(ChangeRecordCoder.of()),
+            RECORDS, result.get(RECORDS).setCoder(ChangeRecordCoder.of())));
+  }
+
+  /**
+   * Bounded input: every event staged in the warehouse by shard of aggregates; once all are staged,
+   * each shard's events read back in aggregate and version order and folded, its rows staged as
+   * they are made. No event waits in the pipeline, and no step groups events.
+   */
+  private Result foldStaged(PCollection<DomainEvent> events, Folder<S> folder) {
+    PCollectionTuple staged =
+        events.apply(
+            "StageEvents",
+            ParDo.of(new StageEventsFn<>(folder, warehouse))
+                .withOutputTags(EVENT_PARTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.collect(errorHandler, staged);
+    PCollectionTuple folded =
+        staged
+            .get(EVENT_PARTS)
+            .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
+            // fires once every event is staged: one element, and one bundle, per shard
+            .apply("AllStagedOfAShard", GroupByKey.create())
+            .apply(
+                "SequenceAndFold",
+                ParDo.of(new FoldShardFn<>(folder, warehouse))
+                    .withOutputTags(
+                        STAGED_STATES,
+                        TupleTagList.of(STAGED_RECORDS).and(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.collect(errorHandler, folded);
+    KvCoder<String, String> names = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
+    return new Result(
+        events.getPipeline(),
+        Map.of(
+            STAGED_STATES, folded.get(STAGED_STATES).setCoder(names),
+            STAGED_RECORDS, folded.get(STAGED_RECORDS).setCoder(names)));
+  }
+
+  /** Where the fold puts the rows it makes. */
+  private interface Rows {
+    /** The state after an event, for {@code T} and {@code T_history}. */
+    void state(ChangeRecord row) throws Exception;
+
+    /** A row of the events, movements or snapshots. */
+    void record(ChangeRecord row) throws Exception;
   }
 
   /** What an aggregate is after settling: its next version, its state, what still waits. */
@@ -301,7 +393,7 @@ public final class FoldEvents<S extends Serializable>
       }
     }
 
-    private Connection connection() throws SQLException {
+    Connection connection() throws SQLException {
       if (connection == null) {
         connection = warehouse.connect();
       }
@@ -340,9 +432,10 @@ public final class FoldEvents<S extends Serializable>
         List<DomainEvent> events,
         LongFunction<String> remembered,
         java.util.function.Consumer<DomainEvent> remember,
+        Rows rows,
         DoFn.MultiOutputReceiver out,
         boolean atEnd)
-        throws SQLException {
+        throws Exception {
       long expected;
       if (next == null) {
         EventTables.Stored stored = tables.latest(connection(), warehouse, aggregateId);
@@ -387,7 +480,7 @@ public final class FoldEvents<S extends Serializable>
               "rejected by " + reducer.aggregateType() + ": " + e.getMessage());
           after = state;
         }
-        emit(event, state, after, out);
+        emit(event, state, after, rows);
         remember.accept(event);
         state = after;
         expected = event.version() + 1;
@@ -399,14 +492,14 @@ public final class FoldEvents<S extends Serializable>
       return new Settled<>(expected, state, plan.held);
     }
 
-    private void emit(DomainEvent event, S before, S after, DoFn.MultiOutputReceiver out) {
+    private void emit(DomainEvent event, S before, S after, Rows rows) throws Exception {
       applied.inc();
       List<io.starflow.schemas.Column> columns = reducer.columns(after);
-      out.get(STATES).output(tables.stateRecord(event, columns));
-      out.get(RECORDS).output(tables.eventRecord(event));
-      out.get(RECORDS).output(tables.movementRecord(event, reducer.movement(before, after, event)));
+      rows.state(tables.stateRecord(event, columns));
+      rows.record(tables.eventRecord(event));
+      rows.record(tables.movementRecord(event, reducer.movement(before, after, event)));
       if (snapshotEvery > 0 && event.version() % snapshotEvery == 0) {
-        out.get(RECORDS).output(tables.snapshotRecord(event, columns));
+        rows.record(tables.snapshotRecord(event, columns));
       }
     }
 
@@ -437,33 +530,204 @@ public final class FoldEvents<S extends Serializable>
     }
   }
 
-  /** Bounded input: all events of a group of aggregates at once, so arrival order cannot matter. */
-  private static final class BatchFoldFn<S extends Serializable>
-      extends DoFn<KV<String, Iterable<DomainEvent>>, ChangeRecord> {
+  /**
+   * Bounded input: stages each event, by the shard of its aggregate, in a stage of this instance's
+   * per shard; reports every shard's stage parts at the end of each bundle. An event of another
+   * aggregate type goes to dead letters here.
+   */
+  private static final class StageEventsFn<S extends Serializable>
+      extends DoFn<DomainEvent, KV<Integer, String>> {
     private final Folder<S> folder;
+    private final Warehouse warehouse;
+    private transient RowStage[] stages;
 
-    BatchFoldFn(Folder<S> folder) {
+    StageEventsFn(Folder<S> folder, Warehouse warehouse) {
       this.folder = folder;
+      this.warehouse = warehouse;
+    }
+
+    @Setup
+    public void setup() {
+      stages = new RowStage[BATCH_SHARDS];
+    }
+
+    @ProcessElement
+    public void process(@Element DomainEvent event, MultiOutputReceiver out) throws Exception {
+      if (folder.otherType(event, out)) {
+        return;
+      }
+      int shard = Math.floorMod(event.aggregateId().hashCode(), BATCH_SHARDS);
+      if (stages[shard] == null) {
+        stages[shard] = RowStage.open(warehouse, "starflow_events_" + shard, EVENT_STAGE);
+      }
+      stages[shard].append(
+          event.aggregateId(),
+          event.version(),
+          CoderUtils.encodeToByteArray(DomainEventCoder.of(), event));
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) throws SQLException {
+      for (int shard = 0; shard < stages.length; shard++) {
+        if (stages[shard] == null) {
+          continue;
+        }
+        stages[shard].flush();
+        for (String part : stages[shard].parts()) {
+          context.output(
+              EVENT_PARTS,
+              KV.of(shard, part),
+              GlobalWindow.INSTANCE.maxTimestamp(),
+              GlobalWindow.INSTANCE);
+        }
+      }
     }
 
     @Teardown
     public void teardown() throws SQLException {
-      folder.close();
+      if (stages != null) {
+        for (RowStage stage : stages) {
+          if (stage != null) {
+            stage.close();
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Bounded input, once every event is staged: folds one shard's aggregates, reading their events
+   * back in aggregate and version order, their stored states in one query; stages the rows it makes
+   * (states with history, the others without) and outputs the stages, then drops the shard's
+   * events.
+   */
+  private static final class FoldShardFn<S extends Serializable>
+      extends DoFn<KV<Integer, Iterable<String>>, KV<String, String>> {
+    private final Folder<S> folder;
+    private final Warehouse warehouse;
+    private final Counter refused = StarflowMetrics.counter(StarflowMetrics.APPLY_FAILED);
+    private final Counter compacted = StarflowMetrics.counter(StarflowMetrics.COMPACTED);
+    private transient MirrorWriter writer;
+
+    FoldShardFn(Folder<S> folder, Warehouse warehouse) {
+      this.folder = folder;
+      this.warehouse = warehouse;
+    }
+
+    @Setup
+    public void setup() throws SQLException {
+      writer = MirrorWriter.open(warehouse); // one per instance: it knows the tables' layouts
+    }
+
+    @Teardown
+    public void teardown() throws SQLException {
+      try {
+        folder.close();
+      } finally {
+        if (writer != null) {
+          writer.close();
+        }
+      }
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<DomainEvent>> element, MultiOutputReceiver out)
-        throws SQLException {
-      Map<String, List<DomainEvent>> byAggregate = new java.util.TreeMap<>();
-      for (DomainEvent event : element.getValue()) {
-        if (!folder.otherType(event, out)) {
-          byAggregate.computeIfAbsent(event.aggregateId(), a -> new ArrayList<>()).add(event);
+    @SuppressWarnings("unchecked")
+    public void process(@Element KV<Integer, Iterable<String>> shard, MultiOutputReceiver out)
+        throws Exception {
+      List<String> parts = new ArrayList<>(new java.util.TreeSet<String>(toList(shard.getValue())));
+      String events = RowStage.relation(warehouse, parts, EVENT_STAGE);
+      MirrorWriter.VersionStage states = StageChanges.newStage(writer, true);
+      MirrorWriter.VersionStage records = StageChanges.newStage(writer, false);
+      Rows rows =
+          new Rows() {
+            @Override
+            public void state(ChangeRecord row) throws Exception {
+              stage(states, row, out);
+            }
+
+            @Override
+            public void record(ChangeRecord row) throws Exception {
+              stage(records, row, out);
+            }
+          };
+      Connection connection = folder.connection();
+      Map<String, EventTables.Stored> stored =
+          folder.tables.latestOf(
+              connection, warehouse, "SELECT aggregate_id FROM " + events + " e");
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(false); // PostgreSQL streams a result only in a transaction
+      try (Statement query = connection.createStatement()) {
+        query.setFetchSize(1_000);
+        try (ResultSet rs =
+            query.executeQuery(
+                "SELECT aggregate_id, event FROM "
+                    + events
+                    + " e ORDER BY aggregate_id, version")) {
+          List<DomainEvent> aggregate = new ArrayList<>();
+          while (rs.next()) {
+            String id = rs.getString(1);
+            if (!aggregate.isEmpty() && !aggregate.get(0).aggregateId().equals(id)) {
+              settle(aggregate, stored, rows, out);
+              aggregate = new ArrayList<>();
+            }
+            aggregate.add(CoderUtils.decodeFromByteArray(DomainEventCoder.of(), rs.getBytes(2)));
+          }
+          if (!aggregate.isEmpty()) {
+            settle(aggregate, stored, rows, out);
+          }
+        }
+      } finally {
+        connection.commit();
+        connection.setAutoCommit(autoCommit);
+      }
+      output(states.flush(), out.get(STAGED_STATES));
+      output(records.flush(), out.get(STAGED_RECORDS));
+      RowStage.drop(warehouse, parts);
+    }
+
+    private void settle(
+        List<DomainEvent> events,
+        Map<String, EventTables.Stored> stored,
+        Rows rows,
+        MultiOutputReceiver out)
+        throws Exception {
+      String id = events.get(0).aggregateId();
+      EventTables.Stored latest = stored.get(id);
+      folder.settle(
+          id,
+          latest == null ? 1L : latest.version + 1,
+          latest == null ? folder.reducer.initial(id) : folder.reducer.restore(id, latest.columns),
+          events,
+          v -> null,
+          e -> {},
+          rows,
+          out,
+          true);
+    }
+
+    private void stage(MirrorWriter.VersionStage stage, ChangeRecord row, MultiOutputReceiver out)
+        throws Exception {
+      String reason = stage.add(row);
+      if (reason != null) {
+        refused.inc();
+        compacted.inc();
+        StageChanges.refuse(folder.router, out, row, reason);
+      }
+    }
+
+    private static void output(
+        Map<String, java.util.Set<String>> staged, OutputReceiver<KV<String, String>> out) {
+      for (Map.Entry<String, java.util.Set<String>> table : staged.entrySet()) {
+        for (String name : table.getValue()) {
+          out.output(KV.of(table.getKey(), name));
         }
       }
-      for (Map.Entry<String, List<DomainEvent>> aggregate : byAggregate.entrySet()) {
-        folder.settle(
-            aggregate.getKey(), null, null, aggregate.getValue(), v -> null, e -> {}, out, true);
-      }
+    }
+
+    private static List<String> toList(Iterable<String> parts) {
+      List<String> list = new ArrayList<>();
+      parts.forEach(list::add);
+      return list;
     }
   }
 
@@ -547,6 +811,17 @@ public final class FoldEvents<S extends Serializable>
               applied -> {
                 appliedVersions.put(applied.version(), applied.content());
                 appliedVersions.remove(applied.version() - REMEMBERED);
+              },
+              new Rows() {
+                @Override
+                public void state(ChangeRecord row) {
+                  out.get(STATES).output(row);
+                }
+
+                @Override
+                public void record(ChangeRecord row) {
+                  out.get(RECORDS).output(row);
+                }
               },
               out,
               false);

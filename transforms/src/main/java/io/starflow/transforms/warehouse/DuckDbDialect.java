@@ -253,15 +253,16 @@ final class DuckDbDialect extends SqlDialect {
 
   @Override
   String viewOfFiles(String view, List<Path> files) {
+    return "CREATE OR REPLACE TEMP VIEW " + quote(view) + " AS " + filesQuery(files);
+  }
+
+  @Override
+  String filesQuery(List<Path> files) {
     StringBuilder list = new StringBuilder();
     for (Path file : files) {
       list.append(list.length() == 0 ? "" : ", ").append(literal(file.toString()));
     }
-    return "CREATE OR REPLACE TEMP VIEW "
-        + quote(view)
-        + " AS SELECT * FROM read_parquet(["
-        + list
-        + "], union_by_name = true)";
+    return "SELECT * FROM read_parquet([" + list + "], union_by_name = true)";
   }
 
   private static String literal(String text) {

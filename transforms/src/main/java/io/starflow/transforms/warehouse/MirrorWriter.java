@@ -353,7 +353,7 @@ public final class MirrorWriter implements AutoCloseable {
   }
 
   /** The prefixes of the version stages made in this process. */
-  private static final Set<String> LIVE_STAGES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  static final Set<String> LIVE_STAGES = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** The stage directories this process has cleared of stale stages. */
   private static final Set<Path> CLEARED = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -363,14 +363,15 @@ public final class MirrorWriter implements AutoCloseable {
    * a run that was killed left them. The warehouse is an embedded DuckDB file, which one process at
    * a time holds open, so no other process is staging there.
    */
-  private static void removeStaleStages(Path directory) throws SQLException {
+  static void removeStaleStages(Path directory) throws SQLException {
     if (!CLEARED.add(directory) || !Files.isDirectory(directory)) {
       return;
     }
     try (Stream<Path> stages = Files.list(directory)) {
       for (Path stage : (Iterable<Path>) stages::iterator) {
         String name = stage.getFileName().toString();
-        if (LIVE_STAGES.stream().noneMatch(prefix -> name.startsWith(prefix + "_"))) {
+        if (LIVE_STAGES.stream()
+            .noneMatch(prefix -> name.equals(prefix) || name.startsWith(prefix + "_"))) {
           deleteStage(stage);
         }
       }

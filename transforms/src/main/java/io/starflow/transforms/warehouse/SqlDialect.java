@@ -119,6 +119,11 @@ public abstract class SqlDialect extends DdlDialect {
     throw new UnsupportedOperationException(name() + " stages versions in tables");
   }
 
+  /** A query of every row of {@code files}, as {@link #copyToFile} wrote them. */
+  String filesQuery(List<Path> files) {
+    throw new UnsupportedOperationException(name() + " stages versions in tables");
+  }
+
   /** Copies every row of the buffer {@code from} to the stage {@code to}. */
   String copyRows(String from, String to) {
     return "INSERT INTO " + quote(to) + " SELECT * FROM " + quote(from);

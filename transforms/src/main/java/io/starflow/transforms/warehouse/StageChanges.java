@@ -107,13 +107,13 @@ public final class StageChanges
   }
 
   /** A stage of {@code writer}'s, named uniquely in the warehouse. */
-  static MirrorWriter.VersionStage newStage(MirrorWriter writer, boolean history) {
+  public static MirrorWriter.VersionStage newStage(MirrorWriter writer, boolean history) {
     String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     return writer.versionStage("starflow_stage_" + id, history);
   }
 
   /** Dead-letters a version the warehouse cannot hold, with its origin and {@code reason}. */
-  static void refuse(
+  public static void refuse(
       BadRecordRouter router, DoFn.MultiOutputReceiver out, ChangeRecord record, String reason)
       throws Exception {
     MirrorWriter.Rejected rejected = new MirrorWriter.Rejected(record, reason);

@@ -1,0 +1,28 @@
+package io.starflow.pipelines;
+
+import io.starflow.transforms.testing.TestWarehouses;
+import io.starflow.transforms.warehouse.Warehouse;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** The event fold's contract on the Flink runner (embedded, two task slots), into DuckDB. */
+@RunWith(JUnit4.class)
+public class FlinkEventsPipelineIT extends EventsPipelineContract {
+  @Override
+  protected Warehouse newWarehouse() throws Exception {
+    return TestWarehouses.duckDb(folder.newFolder().toPath());
+  }
+
+  @Override
+  protected PipelineOptions options() {
+    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
+    options.setRunner(FlinkRunner.class);
+    options.setFlinkMaster("[local]");
+    options.setParallelism(2);
+    return options;
+  }
+}

@@ -1,0 +1,224 @@
+package io.starflow.transforms.warehouse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import javax.annotation.Nullable;
+
+/**
+ * Rows of one fixed layout staged in bulk, for a later step to read back set-based and in any order
+ * it asks for, then drop: DuckDB writes them to Parquet files next to the database file (from a
+ * connection's temporary buffer, through its Appender), PostgreSQL to an unlogged table (COPY).
+ * What a bounded step hands to a step that needs all of it, without holding it in the pipeline.
+ *
+ * <p>A stage is written by one writer ({@link #append}, {@link #flush}); {@link #parts} names what
+ * it holds, for {@link #relation} to read and {@link #drop} to remove. Not thread-safe.
+ */
+public final class RowStage implements AutoCloseable {
+  private static final int FLUSH_ROWS = 20_000;
+
+  private final Warehouse warehouse;
+  private final SqlDialect dialect;
+  private final WarehouseSession session;
+  private final String name;
+  private final List<TableColumn> columns;
+  private final @Nullable Path directory;
+  private final List<Object[]> rows = new ArrayList<>();
+  private final List<String> parts = new ArrayList<>();
+
+  /** DuckDB: the writer of the connection's temporary buffer, between flushes. */
+  private @Nullable SqlDialect.StageWriter buffer;
+
+  /** Whether the buffer (DuckDB) or the stage table (PostgreSQL) exists yet. */
+  private boolean tableMade;
+
+  private RowStage(
+      Warehouse warehouse,
+      WarehouseSession session,
+      String name,
+      List<TableColumn> columns,
+      @Nullable Path directory) {
+    this.warehouse = warehouse;
+    this.dialect = warehouse.dialect();
+    this.session = session;
+    this.name = name;
+    this.columns = List.copyOf(columns);
+    this.directory = directory;
+  }
+
+  /** Opens a stage of rows with {@code columns}, named after {@code prefix} and unique. */
+  public static RowStage open(Warehouse warehouse, String prefix, List<TableColumn> columns)
+      throws SQLException {
+    String name = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    MirrorWriter.LIVE_STAGES.add(name);
+    WarehouseSession session = WarehouseSession.open(warehouse);
+    try {
+      Path directory = warehouse.dialect().stageDirectory(session.connection());
+      if (directory != null) {
+        MirrorWriter.removeStaleStages(directory);
+        directory = directory.resolve(name);
+        Files.createDirectories(directory);
+      }
+      return new RowStage(warehouse, session, name, columns, directory);
+    } catch (IOException e) {
+      session.close();
+      throw new SQLException("cannot create the stage directory for " + name, e);
+    } catch (SQLException | RuntimeException e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  /** Appends a row: one value per column, of the Java type its column type stages. */
+  public void append(Object... row) throws SQLException {
+    if (directory == null) {
+      rows.add(row);
+      if (rows.size() >= FLUSH_ROWS) {
+        flush();
+      }
+      return;
+    }
+    if (buffer == null) {
+      if (!tableMade) {
+        session.inTransaction(c -> execute(c, dialect.createVersionBuffer(name, columns)));
+        tableMade = true;
+      }
+      buffer = dialect.openVersionStage(session.connection(), name, columns);
+    }
+    buffer.append(row);
+    rows.add(null); // counts the rows in the buffer
+    if (rows.size() >= FLUSH_ROWS) {
+      flush();
+    }
+  }
+
+  /** Commits every row appended so far to the stage. */
+  public void flush() throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    if (directory != null) {
+      buffer.close(); // the rows are in the buffer now
+      buffer = null;
+      Path file = directory.resolve(parts.size() + ".parquet");
+      session.inTransaction(
+          c -> {
+            execute(c, dialect.copyToFile(name, file));
+            return execute(c, dialect.deleteAll(name));
+          });
+      parts.add(file.toString());
+      rows.clear();
+      return;
+    }
+    if (!tableMade) {
+      session.executeDdl(dialect.createVersionStage(name, columns));
+      tableMade = true;
+      parts.add(name);
+    }
+    session.inTransaction(
+        WarehouseLocks.forWrites(warehouse),
+        c -> {
+          try (SqlDialect.StageWriter writer = dialect.openVersionStage(c, name, columns)) {
+            for (Object[] row : rows) {
+              writer.append(row);
+            }
+          }
+          return (long) rows.size();
+        },
+        c -> {});
+    rows.clear();
+  }
+
+  /** What the stage holds so far, once flushed: files or tables, for {@link #relation}. */
+  public List<String> parts() {
+    return List.copyOf(parts);
+  }
+
+  /**
+   * A relation of every row of {@code parts} (of stages with {@code columns}), for a query's FROM
+   * clause on a connection of {@code warehouse}.
+   */
+  public static String relation(
+      Warehouse warehouse, List<String> parts, List<TableColumn> columns) {
+    SqlDialect dialect = warehouse.dialect();
+    List<String> names = new ArrayList<>();
+    columns.forEach(c -> names.add(dialect.quote(c.name())));
+    if (parts.isEmpty()) {
+      List<String> nulls = new ArrayList<>();
+      for (TableColumn column : columns) {
+        nulls.add(
+            "CAST(NULL AS "
+                + dialect.sqlType(column.type())
+                + ") AS "
+                + dialect.quote(column.name()));
+      }
+      return "(SELECT " + String.join(", ", nulls) + " WHERE 1 = 0)";
+    }
+    if (Path.of(parts.get(0)).isAbsolute()) {
+      List<Path> files = new ArrayList<>();
+      parts.forEach(p -> files.add(Path.of(p)));
+      return "(" + dialect.filesQuery(files) + ")";
+    }
+    List<String> selects = new ArrayList<>();
+    for (String part : parts) {
+      selects.add("SELECT " + String.join(", ", names) + " FROM " + dialect.quote(part));
+    }
+    return "(" + String.join(" UNION ALL ", selects) + ")";
+  }
+
+  /** Removes {@code parts}, once what they hold is read. */
+  public static void drop(Warehouse warehouse, List<String> parts) throws SQLException {
+    List<String> tables = new ArrayList<>();
+    for (String part : parts) {
+      Path file = Path.of(part);
+      if (file.isAbsolute()) {
+        try {
+          Files.deleteIfExists(file);
+          Path directory = file.getParent();
+          try (var left = Files.list(directory)) {
+            if (left.findAny().isEmpty()) {
+              Files.deleteIfExists(directory);
+              Files.deleteIfExists(directory.getParent()); // once nothing else stages there
+            }
+          }
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+          // other stages are still in it
+        } catch (IOException e) {
+          throw new SQLException("cannot delete the read stage " + file, e);
+        }
+      } else {
+        tables.add(warehouse.dialect().dropTable(part));
+      }
+    }
+    if (!tables.isEmpty()) {
+      try (Connection c = warehouse.connect()) {
+        warehouse.executeDdl(c, tables.toArray(new String[0]));
+      }
+    }
+  }
+
+  private static long execute(Connection c, String sql) throws SQLException {
+    try (Statement statement = c.createStatement()) {
+      statement.execute(sql);
+      return 0;
+    }
+  }
+
+  @Override
+  public void close() throws SQLException {
+    try {
+      if (buffer != null) {
+        buffer.close();
+        buffer = null;
+      }
+    } finally {
+      session.close();
+    }
+  }
+}
