@@ -15,6 +15,7 @@ import io.starflow.transforms.warehouse.RowStage;
 import io.starflow.transforms.warehouse.StageChanges;
 import io.starflow.transforms.warehouse.TableColumn;
 import io.starflow.transforms.warehouse.Warehouse;
+import io.starflow.transforms.warehouse.WarehouseSession;
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -539,6 +540,7 @@ public final class FoldEvents<S extends Serializable>
       extends DoFn<DomainEvent, KV<Integer, String>> {
     private final Folder<S> folder;
     private final Warehouse warehouse;
+    private transient WarehouseSession session;
     private transient RowStage[] stages;
 
     StageEventsFn(Folder<S> folder, Warehouse warehouse) {
@@ -547,7 +549,8 @@ public final class FoldEvents<S extends Serializable>
     }
 
     @Setup
-    public void setup() {
+    public void setup() throws SQLException {
+      session = WarehouseSession.open(warehouse); // one for all of this instance's stages
       stages = new RowStage[BATCH_SHARDS];
     }
 
@@ -558,7 +561,7 @@ public final class FoldEvents<S extends Serializable>
       }
       int shard = Math.floorMod(event.aggregateId().hashCode(), BATCH_SHARDS);
       if (stages[shard] == null) {
-        stages[shard] = RowStage.open(warehouse, "starflow_events_" + shard, EVENT_STAGE);
+        stages[shard] = RowStage.open(session, "starflow_events_" + shard, EVENT_STAGE);
       }
       stages[shard].append(
           event.aggregateId(),
@@ -585,11 +588,17 @@ public final class FoldEvents<S extends Serializable>
 
     @Teardown
     public void teardown() throws SQLException {
-      if (stages != null) {
-        for (RowStage stage : stages) {
-          if (stage != null) {
-            stage.close();
+      try {
+        if (stages != null) {
+          for (RowStage stage : stages) {
+            if (stage != null) {
+              stage.close();
+            }
           }
+        }
+      } finally {
+        if (session != null) {
+          session.close();
         }
       }
     }

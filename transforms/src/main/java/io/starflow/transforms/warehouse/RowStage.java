@@ -18,7 +18,8 @@ import javax.annotation.Nullable;
  * What a bounded step hands to a step that needs all of it, without holding it in the pipeline.
  *
  * <p>A stage is written by one writer ({@link #append}, {@link #flush}); {@link #parts} names what
- * it holds, for {@link #relation} to read and {@link #drop} to remove. Not thread-safe.
+ * it holds (files by their absolute paths, or tables), for {@link #relation} to read and {@link
+ * #drop} to remove. Not thread-safe.
  */
 public final class RowStage implements AutoCloseable {
   private static final int FLUSH_ROWS = 20_000;
@@ -52,27 +53,26 @@ public final class RowStage implements AutoCloseable {
     this.directory = directory;
   }
 
-  /** Opens a stage of rows with {@code columns}, named after {@code prefix} and unique. */
-  public static RowStage open(Warehouse warehouse, String prefix, List<TableColumn> columns)
+  /**
+   * Opens a stage of rows with {@code columns}, named after {@code prefix} and unique, written
+   * through {@code session} (which stays its caller's to close; several stages may share one).
+   */
+  public static RowStage open(WarehouseSession session, String prefix, List<TableColumn> columns)
       throws SQLException {
     String name = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     MirrorWriter.LIVE_STAGES.add(name);
-    WarehouseSession session = WarehouseSession.open(warehouse);
-    try {
-      Path directory = warehouse.dialect().stageDirectory(session.connection());
-      if (directory != null) {
-        MirrorWriter.removeStaleStages(directory);
-        directory = directory.resolve(name);
+    Warehouse warehouse = session.warehouse();
+    Path directory = warehouse.dialect().stageDirectory(session.connection());
+    if (directory != null) {
+      MirrorWriter.removeStaleStages(directory);
+      directory = directory.resolve(name);
+      try {
         Files.createDirectories(directory);
+      } catch (IOException e) {
+        throw new SQLException("cannot create the stage directory " + directory, e);
       }
-      return new RowStage(warehouse, session, name, columns, directory);
-    } catch (IOException e) {
-      session.close();
-      throw new SQLException("cannot create the stage directory for " + name, e);
-    } catch (SQLException | RuntimeException e) {
-      session.close();
-      throw e;
     }
+    return new RowStage(warehouse, session, name, columns, directory);
   }
 
   /** Appends a row: one value per column, of the Java type its column type stages. */
@@ -210,15 +210,12 @@ public final class RowStage implements AutoCloseable {
     }
   }
 
+  /** Lets go of the buffer; rows appended since the last {@link #flush} are not kept. */
   @Override
   public void close() throws SQLException {
-    try {
-      if (buffer != null) {
-        buffer.close();
-        buffer = null;
-      }
-    } finally {
-      session.close();
+    if (buffer != null) {
+      buffer.close();
+      buffer = null;
     }
   }
 }
