@@ -2,10 +2,7 @@ package io.starflow.pipelines;
 
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
@@ -19,10 +16,6 @@ public class FlinkEventsPipelineIT extends EventsPipelineContract {
 
   @Override
   protected PipelineOptions options() {
-    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
-    options.setRunner(FlinkRunner.class);
-    options.setFlinkMaster("[local]");
-    options.setParallelism(2);
-    return options;
+    return FlinkMirrorIT.flink(false);
   }
 }

@@ -40,7 +40,8 @@ public class FlinkMirrorIT {
 
   private static final RetailCdc.Size SIZE = new RetailCdc.Size(120, 30, 900);
 
-  private static FlinkPipelineOptions flink(boolean streaming) {
+  /** The embedded Flink runner, two task slots. */
+  static FlinkPipelineOptions flink(boolean streaming) {
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
     options.setFlinkMaster("[local]");

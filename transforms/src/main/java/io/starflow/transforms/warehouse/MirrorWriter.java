@@ -1228,7 +1228,7 @@ public final class MirrorWriter implements AutoCloseable {
     return value == null ? null : ((Number) value).intValue();
   }
 
-  private static long execute(Connection c, String sql) throws SQLException {
+  static long execute(Connection c, String sql) throws SQLException {
     try (Statement statement = c.createStatement()) {
       statement.execute(sql);
     }

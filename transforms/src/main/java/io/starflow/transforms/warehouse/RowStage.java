@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -86,7 +85,8 @@ public final class RowStage implements AutoCloseable {
     }
     if (buffer == null) {
       if (!tableMade) {
-        session.inTransaction(c -> execute(c, dialect.createVersionBuffer(name, columns)));
+        session.inTransaction(
+            c -> MirrorWriter.execute(c, dialect.createVersionBuffer(name, columns)));
         tableMade = true;
       }
       buffer = dialect.openVersionStage(session.connection(), name, columns);
@@ -109,8 +109,8 @@ public final class RowStage implements AutoCloseable {
       Path file = directory.resolve(parts.size() + ".parquet");
       session.inTransaction(
           c -> {
-            execute(c, dialect.copyToFile(name, file));
-            return execute(c, dialect.deleteAll(name));
+            MirrorWriter.execute(c, dialect.copyToFile(name, file));
+            return MirrorWriter.execute(c, dialect.deleteAll(name));
           });
       parts.add(file.toString());
       rows.clear();
@@ -200,13 +200,6 @@ public final class RowStage implements AutoCloseable {
       try (Connection c = warehouse.connect()) {
         warehouse.executeDdl(c, tables.toArray(new String[0]));
       }
-    }
-  }
-
-  private static long execute(Connection c, String sql) throws SQLException {
-    try (Statement statement = c.createStatement()) {
-      statement.execute(sql);
-      return 0;
     }
   }
 
