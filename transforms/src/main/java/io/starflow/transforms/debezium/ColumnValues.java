@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import javax.annotation.Nullable;
 
 /**
  * Turns the JSON value of one column into a typed {@link Column}, following the column's Kafka
@@ -289,7 +290,7 @@ public final class ColumnValues {
    * Parses {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, the form Debezium writes ZonedTimestamps in,
    * without a formatter; null for any other form.
    */
-  static Instant utcTimestamp(String text) {
+  public static @Nullable Instant utcTimestamp(String text) {
     int length = text.length();
     if (length < 20
         || text.charAt(length - 1) != 'Z'

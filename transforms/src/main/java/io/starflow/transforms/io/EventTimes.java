@@ -1,6 +1,7 @@
 package io.starflow.transforms.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.starflow.transforms.debezium.ColumnValues;
 import io.starflow.transforms.debezium.DecodeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -22,6 +23,10 @@ public final class EventTimes {
       return Instant.ofEpochMilli(value.asLong());
     }
     if (value != null && value.isTextual()) {
+      Instant utc = ColumnValues.utcTimestamp(value.asText());
+      if (utc != null) {
+        return utc.truncatedTo(ChronoUnit.MICROS);
+      }
       try {
         return OffsetDateTime.parse(value.asText()).toInstant().truncatedTo(ChronoUnit.MICROS);
       } catch (DateTimeParseException e) {
