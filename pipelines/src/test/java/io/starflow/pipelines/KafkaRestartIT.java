@@ -158,11 +158,11 @@ public class KafkaRestartIT {
     try {
       await("some committed progress", () -> committedTotal() > 0, run, log);
       second.forEach((p, lines) -> KAFKA.send(TOPIC, p, lines));
-      Thread.sleep(300);
-      assertThat("killed mid-stream", allCommitted(), equalTo(false));
     } finally {
       run.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9
     }
+    // what the killed run committed no longer changes: it must have left records behind
+    assertThat("killed mid-stream", allCommitted(), equalTo(false));
 
     Process again = startMirror(warehouseFile, log);
     try {
