@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
           + " \"missing\": [...]}), then mirrors the records into <table> and <table>_history.",
       "",
       "Notifications are grouped by id, de-duplicated, served from a cache by (id, version) for"
-          + " --cache-ttl, looked up --ids-per-call at a time, at most --calls-per-second (retries"
+          + " --cache-ttl (at most --cache-size records per worker process), looked up --ids-per-call at a time, at most --calls-per-second (retries"
           + " included), retried on 5xx, 429 and timeouts with exponential backoff and jitter."
           + " Ids the service does not know or that keep failing go to dead_letter."
     },
@@ -73,6 +73,14 @@ final class EnrichCommand implements Callable<Integer> {
       description = "How long a looked-up record serves (default: ${DEFAULT-VALUE}).")
   String cacheTtl;
 
+  @Option(
+      names = "--cache-size",
+      defaultValue = "100000",
+      description =
+          "The most looked-up records each worker process keeps; the least recently used go first"
+              + " (default: ${DEFAULT-VALUE}).")
+  long cacheSize;
+
   @Mixin WarehouseArgs warehouse;
 
   @Mixin RunnerOptions runner;
@@ -80,9 +88,10 @@ final class EnrichCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     records.require("notifications");
-    if (idsPerCall < 1 || callsPerSecond < 1 || attempts < 1) {
+    if (idsPerCall < 1 || callsPerSecond < 1 || attempts < 1 || cacheSize < 0) {
       throw new IllegalArgumentException(
-          "--ids-per-call, --calls-per-second and --attempts must be positive");
+          "--ids-per-call, --calls-per-second and --attempts must be positive, --cache-size not"
+              + " negative");
     }
     EnrichNotifications.Settings enrich =
         EnrichNotifications.Settings.builder(url, table)
@@ -93,6 +102,7 @@ final class EnrichCommand implements Callable<Integer> {
                 java.time.Duration.ofMillis(TimeArgs.duration("--timeout", timeout).getMillis()))
             .setCacheTtl(
                 java.time.Duration.ofMillis(TimeArgs.duration("--cache-ttl", cacheTtl).getMillis()))
+            .setCacheSize(cacheSize)
             .build();
     MirrorSettings settings = warehouse.settings(KeyColumns.parse(List.of(table + "=id")), null);
     MirrorRun.Outcome run =

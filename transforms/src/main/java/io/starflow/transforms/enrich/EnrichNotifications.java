@@ -5,6 +5,9 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.google.auto.value.AutoValue;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
@@ -29,7 +32,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -58,10 +60,11 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * by the looked-up record's {@code version} (else the notification's time).
  *
  * <p>Notifications are batched by size (and, on a stream, by time), de-duplicated within a batch,
- * served from a per-process cache of looked-up records by (id, version) that expires after {@code
- * cacheTtl}, and looked up {@code idsPerCall} at a time, rate-limited and retried ({@link
- * BulkLookup}). Ids the service does not know, and ids whose lookups keep failing, go to dead
- * letters with the reason (stage {@code enrich}), one per notification.
+ * served from a cache of looked-up records by (id, version) (one per service in a worker process,
+ * at most {@code cacheSize} of them, each for {@code cacheTtl}), and looked up {@code idsPerCall}
+ * at a time, rate-limited and retried ({@link BulkLookup}). Ids the service does not know, and ids
+ * whose lookups keep failing, go to dead letters with the reason (stage {@code enrich}), one per
+ * notification.
  */
 public final class EnrichNotifications
     extends PTransform<PCollection<RawRecord>, PCollection<ChangeRecord>> {
@@ -95,6 +98,12 @@ public final class EnrichNotifications
     /** How long a looked-up record is served from the cache (default 10 min). */
     public abstract Duration cacheTtl();
 
+    /**
+     * The most looked-up records a worker process caches per service; the least recently used go
+     * first (default 100,000).
+     */
+    public abstract long cacheSize();
+
     /** Notifications per batch (default 5,000). */
     public abstract int batchSize();
 
@@ -114,6 +123,7 @@ public final class EnrichNotifications
           .setTimeout(Duration.ofSeconds(2))
           .setBackoff(Duration.ofMillis(100))
           .setCacheTtl(Duration.ofMinutes(10))
+          .setCacheSize(100_000)
           .setBatchSize(5_000)
           .setMaxWait(org.joda.time.Duration.standardSeconds(5))
           .setShards(4);
@@ -137,13 +147,27 @@ public final class EnrichNotifications
 
       public abstract Builder setCacheTtl(Duration cacheTtl);
 
+      public abstract Builder setCacheSize(long cacheSize);
+
       public abstract Builder setBatchSize(int batchSize);
 
       public abstract Builder setMaxWait(org.joda.time.Duration maxWait);
 
       abstract Builder setShards(int shards);
 
-      public abstract Settings build();
+      abstract Settings autoBuild();
+
+      public Settings build() {
+        Settings settings = autoBuild();
+        if (settings.cacheSize() < 0 || settings.cacheTtl().isNegative()) {
+          throw new IllegalArgumentException(
+              "cacheSize and cacheTtl must not be negative, were "
+                  + settings.cacheSize()
+                  + " and "
+                  + settings.cacheTtl());
+        }
+        return settings;
+      }
     }
   }
 
@@ -231,22 +255,33 @@ public final class EnrichNotifications
     }
   }
 
-  /** A looked-up record and when it stops being fresh. */
-  private static final class Cached {
+  /** A looked-up record and its version. */
+  static final class Cached {
     final JsonNode record;
     final long version;
-    final Instant expires;
 
-    Cached(JsonNode record, long version, Instant expires) {
+    Cached(JsonNode record, long version) {
       this.record = record;
       this.version = version;
-      this.expires = expires;
     }
   }
 
+  /** A cache of looked-up records by id, bounded in size and in time as {@code settings} say. */
+  static Cache<String, Cached> newCache(Settings settings, Ticker ticker) {
+    return Caffeine.newBuilder()
+        .maximumSize(settings.cacheSize())
+        .expireAfterWrite(settings.cacheTtl())
+        .ticker(ticker)
+        .build();
+  }
+
   private static final class EnrichFn extends DoFn<KV<String, Iterable<RawRecord>>, ChangeRecord> {
-    /** Looked-up records by service and id, shared by every thread of this process. */
-    private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
+    /**
+     * The caches of this process, one per service and cache settings, which every worker thread
+     * enriching from that service shares: each bounded in size and in time.
+     */
+    private static final Map<String, Cache<String, Cached>> CACHES =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     private static final ObjectMapper JSON = Json.mapper();
 
@@ -261,6 +296,7 @@ public final class EnrichNotifications
     private final Counter enriched = StarflowMetrics.counter(StarflowMetrics.ENRICHED);
     private transient BulkLookup lookup;
     private transient ColumnValues values;
+    private transient Cache<String, Cached> cache;
 
     EnrichFn(Settings settings, BadRecordRouter router) {
       this.settings = settings;
@@ -277,6 +313,10 @@ public final class EnrichNotifications
               settings.timeout(),
               settings.backoff());
       values = ColumnValues.withoutPlaceholder();
+      cache =
+          CACHES.computeIfAbsent(
+              settings.url() + " " + settings.cacheSize() + " " + settings.cacheTtl(),
+              k -> newCache(settings, Ticker.systemTicker()));
     }
 
     @ProcessElement
@@ -343,12 +383,9 @@ public final class EnrichNotifications
       deduplicated.inc(batch.size() - newest.size());
       Map<String, JsonNode> found = new LinkedHashMap<>();
       List<String> toFetch = new ArrayList<>();
-      Instant now = Instant.now();
       for (Notification n : newest.values()) {
-        Cached cached = CACHE.get(cacheKey(n.id));
-        if (cached != null
-            && cached.expires.isAfter(now)
-            && (n.version == null || cached.version >= n.version)) {
+        Cached cached = cache.getIfPresent(n.id);
+        if (cached != null && (n.version == null || cached.version >= n.version)) {
           cacheHits.inc();
           found.put(n.id, cached.record);
         } else {
@@ -361,15 +398,13 @@ public final class EnrichNotifications
         calls.inc();
         try {
           Map<String, JsonNode> answer = lookup.lookUp(ids);
-          Instant expires = Instant.now().plus(settings.cacheTtl());
           for (String id : ids) {
             JsonNode record = answer.get(id);
             if (record == null) {
               failures.put(id, "the service does not know " + settings.table() + " " + id);
             } else {
               found.put(id, record);
-              CACHE.put(
-                  cacheKey(id), new Cached(record, record.path("version").asLong(0), expires));
+              cache.put(id, new Cached(record, record.path("version").asLong(0)));
             }
           }
         } catch (IOException e) {
@@ -408,11 +443,6 @@ public final class EnrichNotifications
         enriched.inc();
         out.get(ENRICHED).output(record);
       }
-    }
-
-    /** The cache is shared by every enrichment of the process: keys name the service too. */
-    private String cacheKey(String id) {
-      return settings.url() + "\u0000" + id;
     }
 
     private static boolean later(Notification a, Notification b) {
