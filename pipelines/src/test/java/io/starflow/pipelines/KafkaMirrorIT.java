@@ -7,7 +7,9 @@ import static org.hamcrest.Matchers.equalTo;
 import io.starflow.pipelines.sample.MirrorCheck;
 import io.starflow.pipelines.sample.RetailCdc;
 import io.starflow.schemas.KeyColumns;
+import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.debezium.DebeziumTable;
+import io.starflow.transforms.io.CommitOffsets;
 import io.starflow.transforms.testing.EmbeddedKafka;
 import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
@@ -216,6 +218,7 @@ public class KafkaMirrorIT {
     options.setBlockOnRun(false);
     Pipeline pipeline = Pipeline.create(options);
     MirrorPipeline.buildFromKafka(pipeline, settings, kafka);
+    long started = System.nanoTime();
     PipelineResult result = pipeline.run();
     TopicPartition p0 = new TopicPartition(topic, 0);
     try {
@@ -223,6 +226,12 @@ public class KafkaMirrorIT {
           "every offset of partition 0 committed",
           () -> committed(p0) >= lines.size(),
           org.joda.time.Duration.standardMinutes(2));
+      long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+      assertThat(
+          "commits at most every " + CommitOffsets.COMMIT_EVERY + ", not per record",
+          RunCounts.of(result).get(StarflowMetrics.OFFSET_COMMITS),
+          org.hamcrest.Matchers.lessThanOrEqualTo(
+              seconds / CommitOffsets.COMMIT_EVERY.getStandardSeconds() + 2));
       // Everything below the committed offset is in the warehouse.
       assertThat(Tables.value(warehouse, "users", 2, "name"), equalTo("v2"));
       assertThat(Tables.value(warehouse, "users", 3, "name"), equalTo("v1"));

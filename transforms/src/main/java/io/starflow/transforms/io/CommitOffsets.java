@@ -26,6 +26,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -45,12 +46,19 @@ import org.apache.kafka.common.TopicPartition;
  * KafkaOffsets#prepareGroup}). Offsets that hold no record (log compaction, transaction markers)
  * are found by asking Kafka when progress stops at one.
  *
+ * <p>Commits go to Kafka at most every {@link #COMMIT_EVERY} per partition (a processing-time
+ * timer), and once more when the input ends; not once per record.
+ *
  * <p>So a crash or {@code kill -9} loses nothing: a restart with the same group reads again from
  * the first record not handled, and the guarded writes make records handled twice harmless. Output:
  * each commit made, as {@code TOPIC/PARTITION} and offset.
  */
 public final class CommitOffsets
     extends PTransform<PCollection<String>, PCollection<KV<String, Long>>> {
+  /** The longest a partition's progress waits before it is committed. */
+  public static final org.joda.time.Duration COMMIT_EVERY =
+      org.joda.time.Duration.standardSeconds(2);
+
   private final String bootstrapServers;
   private final String groupId;
   private final Map<String, String> consumerConfig;
@@ -102,6 +110,10 @@ public final class CommitOffsets
     private static final String HANDLED = "handled";
     private static final String RECHECK = "recheck";
     private static final String RECHECK_SET = "recheckSet";
+    private static final String COMMITTED = "committed";
+    private static final String COMMIT = "commit";
+    private static final String COMMIT_SET = "commitSet";
+    private static final String END = "end";
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(2);
     private static final org.joda.time.Duration RECHECK_AFTER =
         org.joda.time.Duration.standardSeconds(5);
@@ -123,6 +135,23 @@ public final class CommitOffsets
     @StateId(RECHECK_SET)
     private final StateSpec<ValueState<Boolean>> recheckSetSpec =
         StateSpecs.value(BooleanCoder.of());
+
+    /** The offset last committed to Kafka. */
+    @StateId(COMMITTED)
+    private final StateSpec<ValueState<Long>> committedSpec = StateSpecs.value(VarLongCoder.of());
+
+    /** Commits the partition's progress, at most every {@link #COMMIT_EVERY}. */
+    @TimerId(COMMIT)
+    private final TimerSpec commitSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    /** Whether the commit timer is set: set once per commit, not pushed back by every record. */
+    @StateId(COMMIT_SET)
+    private final StateSpec<ValueState<Boolean>> commitSetSpec =
+        StateSpecs.value(BooleanCoder.of());
+
+    /** Fires when the input ends (a drained or finite stream): commits what is left. */
+    @TimerId(END)
+    private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final String bootstrapServers;
     private final String groupId;
@@ -148,14 +177,28 @@ public final class CommitOffsets
         @StateId(HANDLED) ValueState<List<Long>> handled,
         @StateId(RECHECK_SET) ValueState<Boolean> recheckSet,
         @TimerId(RECHECK) Timer recheck,
-        OutputReceiver<KV<String, Long>> out) {
+        @StateId(COMMITTED) ValueState<Long> committed,
+        @StateId(COMMIT_SET) ValueState<Boolean> commitSet,
+        @TimerId(COMMIT) Timer commit,
+        @TimerId(END) Timer end,
+        BoundedWindow window) {
       TopicPartition partition = partitionOf(handledOffset.getKey());
-      long from = next.read() != null ? next.read() : committed(partition);
+      if (next.read() == null) {
+        long start = committed(partition);
+        next.write(start);
+        committed.write(start);
+        end.set(window.maxTimestamp());
+      }
+      long from = next.read();
       TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
       if (handledOffset.getValue() >= from) {
         waiting.add(handledOffset.getValue());
       }
-      advance(handledOffset.getKey(), partition, from, waiting, false, next, handled, out);
+      advance(partition, from, waiting, false, next, handled);
+      if (next.read() != from && commitSet.read() == null) {
+        commit.offset(COMMIT_EVERY).setRelative();
+        commitSet.write(true);
+      }
       if (!waiting.isEmpty() && recheckSet.read() == null) {
         recheck.offset(RECHECK_AFTER).setRelative();
         recheckSet.write(true);
@@ -169,13 +212,14 @@ public final class CommitOffsets
         @StateId(HANDLED) ValueState<List<Long>> handled,
         @StateId(RECHECK_SET) ValueState<Boolean> recheckSet,
         @TimerId(RECHECK) Timer recheck,
+        @StateId(COMMITTED) ValueState<Long> committed,
         OutputReceiver<KV<String, Long>> out) {
       recheckSet.clear();
       Long from = next.read();
       if (from != null) {
         TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
-        advance(
-            topicPartition, partitionOf(topicPartition), from, waiting, true, next, handled, out);
+        advance(partitionOf(topicPartition), from, waiting, true, next, handled);
+        commit(topicPartition, next, committed, out);
         // Look again only after progress: a record still in flight brings its own commit when it
         // is handled, and a timer that always re-arms would keep a finished pipeline running.
         if (!waiting.isEmpty() && next.read() != from) {
@@ -185,15 +229,49 @@ public final class CommitOffsets
       }
     }
 
+    @OnTimer(COMMIT)
+    public void onCommit(
+        @Key String topicPartition,
+        @StateId(NEXT) ValueState<Long> next,
+        @StateId(COMMITTED) ValueState<Long> committed,
+        @StateId(COMMIT_SET) ValueState<Boolean> commitSet,
+        OutputReceiver<KV<String, Long>> out) {
+      commitSet.clear();
+      commit(topicPartition, next, committed, out);
+    }
+
+    @OnTimer(END)
+    public void onEnd(
+        @Key String topicPartition,
+        @StateId(NEXT) ValueState<Long> next,
+        @StateId(COMMITTED) ValueState<Long> committed,
+        OutputReceiver<KV<String, Long>> out) {
+      commit(topicPartition, next, committed, out);
+    }
+
+    /** Commits the partition's progress to Kafka, when it moved since the last commit. */
+    private void commit(
+        String topicPartition,
+        ValueState<Long> next,
+        ValueState<Long> committed,
+        OutputReceiver<KV<String, Long>> out) {
+      Long offset = next.read();
+      if (offset != null && !offset.equals(committed.read())) {
+        consumer.commitSync(Map.of(partitionOf(topicPartition), new OffsetAndMetadata(offset)));
+        committed.write(offset);
+        commits.inc();
+        out.output(KV.of(topicPartition, offset));
+      }
+    }
+
+    /** Moves {@code next} past the handled offsets that follow it. */
     private void advance(
-        String key,
         TopicPartition partition,
         long from,
         TreeSet<Long> waiting,
         boolean lookForGaps,
         ValueState<Long> next,
-        ValueState<List<Long>> handled,
-        OutputReceiver<KV<String, Long>> out) {
+        ValueState<List<Long>> handled) {
       long offset = from;
       while (true) {
         while (!waiting.isEmpty() && waiting.first() <= offset) {
@@ -212,11 +290,6 @@ public final class CommitOffsets
       }
       next.write(offset);
       handled.write(new ArrayList<>(waiting));
-      if (offset != from) {
-        consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset)));
-        commits.inc();
-        out.output(KV.of(key, offset));
-      }
     }
 
     /** The offset of the first record at or after {@code offset}, or {@code offset} if unknown. */
