@@ -689,8 +689,8 @@ public final class FoldEvents<S extends Serializable>
         connection.commit();
         connection.setAutoCommit(autoCommit);
       }
-      output(states.flush(), out.get(STAGED_STATES));
-      output(records.flush(), out.get(STAGED_RECORDS));
+      StageChanges.forEachStaged(states.flush(), out.get(STAGED_STATES)::output);
+      StageChanges.forEachStaged(records.flush(), out.get(STAGED_RECORDS)::output);
       RowStage.drop(warehouse, parts);
     }
 
@@ -716,20 +716,9 @@ public final class FoldEvents<S extends Serializable>
 
     private void stage(MirrorWriter.VersionStage stage, ChangeRecord row, MultiOutputReceiver out)
         throws Exception {
-      String reason = stage.add(row);
-      if (reason != null) {
+      if (StageChanges.addOrRefuse(stage, row, folder.router, out)) {
         refused.inc();
         compacted.inc();
-        StageChanges.refuse(folder.router, out, row, reason);
-      }
-    }
-
-    private static void output(
-        Map<String, java.util.Set<String>> staged, OutputReceiver<KV<String, String>> out) {
-      for (Map.Entry<String, java.util.Set<String>> table : staged.entrySet()) {
-        for (String name : table.getValue()) {
-          out.output(KV.of(table.getKey(), name));
-        }
       }
     }
 

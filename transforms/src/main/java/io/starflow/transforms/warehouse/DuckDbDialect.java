@@ -252,11 +252,6 @@ final class DuckDbDialect extends SqlDialect {
   }
 
   @Override
-  String viewOfFiles(String view, List<Path> files) {
-    return "CREATE OR REPLACE TEMP VIEW " + quote(view) + " AS " + filesQuery(files);
-  }
-
-  @Override
   String filesQuery(List<Path> files) {
     StringBuilder list = new StringBuilder();
     for (Path file : files) {

@@ -630,7 +630,7 @@ public final class MirrorWriter implements AutoCloseable {
     }
   }
 
-  private static void deleteStage(Path directory) throws SQLException {
+  static void deleteStage(Path directory) throws SQLException {
     if (!Files.isDirectory(directory)) {
       return;
     }

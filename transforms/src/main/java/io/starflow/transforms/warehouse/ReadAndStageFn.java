@@ -154,11 +154,9 @@ abstract class ReadAndStageFn<T> extends DoFn<T, KV<String, String>> {
           outside.inc();
           return;
         }
-        String reason = stage.add(masked);
-        if (reason != null) {
+        if (StageChanges.addOrRefuse(stage, masked, router, out)) {
           refused.inc();
           compacted.inc();
-          StageChanges.refuse(router, out, masked, reason);
         }
       }
 

@@ -29,7 +29,13 @@ public final class RowStage implements AutoCloseable {
   private final String name;
   private final List<TableColumn> columns;
   private final @Nullable Path directory;
+
+  /** PostgreSQL: the rows appended since the last flush. */
   private final List<Object[]> rows = new ArrayList<>();
+
+  /** DuckDB: how many rows the buffer holds since the last flush. */
+  private int buffered;
+
   private final List<String> parts = new ArrayList<>();
 
   /** DuckDB: the writer of the connection's temporary buffer, between flushes. */
@@ -92,18 +98,17 @@ public final class RowStage implements AutoCloseable {
       buffer = dialect.openVersionStage(session.connection(), name, columns);
     }
     buffer.append(row);
-    rows.add(null); // counts the rows in the buffer
-    if (rows.size() >= FLUSH_ROWS) {
+    if (++buffered >= FLUSH_ROWS) {
       flush();
     }
   }
 
   /** Commits every row appended so far to the stage. */
   public void flush() throws SQLException {
-    if (rows.isEmpty()) {
-      return;
-    }
     if (directory != null) {
+      if (buffered == 0) {
+        return;
+      }
       buffer.close(); // the rows are in the buffer now
       buffer = null;
       Path file = directory.resolve(parts.size() + ".parquet");
@@ -113,7 +118,10 @@ public final class RowStage implements AutoCloseable {
             return MirrorWriter.execute(c, dialect.deleteAll(name));
           });
       parts.add(file.toString());
-      rows.clear();
+      buffered = 0;
+      return;
+    }
+    if (rows.isEmpty()) {
       return;
     }
     if (!tableMade) {
@@ -141,8 +149,8 @@ public final class RowStage implements AutoCloseable {
   }
 
   /**
-   * A relation of every row of {@code parts} (of stages with {@code columns}), for a query's FROM
-   * clause on a connection of {@code warehouse}.
+   * A relation of every row of {@code parts} (at least one; of stages with {@code columns}), for a
+   * query's FROM clause on a connection of {@code warehouse}.
    */
   public static String relation(
       Warehouse warehouse, List<String> parts, List<TableColumn> columns) {
@@ -150,15 +158,7 @@ public final class RowStage implements AutoCloseable {
     List<String> names = new ArrayList<>();
     columns.forEach(c -> names.add(dialect.quote(c.name())));
     if (parts.isEmpty()) {
-      List<String> nulls = new ArrayList<>();
-      for (TableColumn column : columns) {
-        nulls.add(
-            "CAST(NULL AS "
-                + dialect.sqlType(column.type())
-                + ") AS "
-                + dialect.quote(column.name()));
-      }
-      return "(SELECT " + String.join(", ", nulls) + " WHERE 1 = 0)";
+      throw new IllegalArgumentException("relation(parts): no parts to read");
     }
     if (Path.of(parts.get(0)).isAbsolute()) {
       List<Path> files = new ArrayList<>();
@@ -174,27 +174,18 @@ public final class RowStage implements AutoCloseable {
 
   /** Removes {@code parts}, once what they hold is read. */
   public static void drop(Warehouse warehouse, List<String> parts) throws SQLException {
+    java.util.Set<Path> directories = new java.util.LinkedHashSet<>();
     List<String> tables = new ArrayList<>();
     for (String part : parts) {
       Path file = Path.of(part);
       if (file.isAbsolute()) {
-        try {
-          Files.deleteIfExists(file);
-          Path directory = file.getParent();
-          try (var left = Files.list(directory)) {
-            if (left.findAny().isEmpty()) {
-              Files.deleteIfExists(directory);
-              Files.deleteIfExists(directory.getParent()); // once nothing else stages there
-            }
-          }
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
-          // other stages are still in it
-        } catch (IOException e) {
-          throw new SQLException("cannot delete the read stage " + file, e);
-        }
+        directories.add(file.getParent()); // a stage's directory holds only its own files
       } else {
         tables.add(warehouse.dialect().dropTable(part));
       }
+    }
+    for (Path directory : directories) {
+      MirrorWriter.deleteStage(directory);
     }
     if (!tables.isEmpty()) {
       try (Connection c = warehouse.connect()) {

@@ -116,7 +116,7 @@ public abstract class SqlDialect extends DdlDialect {
 
   /** A connection-private view of the rows of {@code files}, as {@link #copyToFile} wrote them. */
   String viewOfFiles(String view, List<Path> files) {
-    throw new UnsupportedOperationException(name() + " stages versions in tables");
+    return createTempView(view, filesQuery(files));
   }
 
   /** A query of every row of {@code files}, as {@link #copyToFile} wrote them. */

@@ -112,8 +112,36 @@ public final class StageChanges
     return writer.versionStage("starflow_stage_" + id, history);
   }
 
+  /**
+   * Stages {@code record}, or dead-letters it with the reason when the warehouse cannot hold it;
+   * true when it was refused.
+   */
+  public static boolean addOrRefuse(
+      MirrorWriter.VersionStage stage,
+      ChangeRecord record,
+      BadRecordRouter router,
+      DoFn.MultiOutputReceiver out)
+      throws Exception {
+    String reason = stage.add(record);
+    if (reason == null) {
+      return false;
+    }
+    refuse(router, out, record, reason);
+    return true;
+  }
+
+  /** Each {@code (table, stage)} of {@code staged} (stages by table), to {@code out}. */
+  public static void forEachStaged(
+      Map<String, Set<String>> staged, java.util.function.Consumer<KV<String, String>> out) {
+    for (Map.Entry<String, Set<String>> table : staged.entrySet()) {
+      for (String name : table.getValue()) {
+        out.accept(KV.of(table.getKey(), name));
+      }
+    }
+  }
+
   /** Dead-letters a version the warehouse cannot hold, with its origin and {@code reason}. */
-  public static void refuse(
+  static void refuse(
       BadRecordRouter router, DoFn.MultiOutputReceiver out, ChangeRecord record, String reason)
       throws Exception {
     MirrorWriter.Rejected rejected = new MirrorWriter.Rejected(record, reason);
@@ -132,15 +160,11 @@ public final class StageChanges
       DoFn<?, ?>.FinishBundleContext context,
       TupleTag<KV<String, String>> tag)
       throws SQLException {
-    for (Map.Entry<String, Set<String>> table : stage.flush().entrySet()) {
-      for (String name : table.getValue()) {
-        context.output(
-            tag,
-            KV.of(table.getKey(), name),
-            GlobalWindow.INSTANCE.maxTimestamp(),
-            GlobalWindow.INSTANCE);
-      }
-    }
+    forEachStaged(
+        stage.flush(),
+        staged ->
+            context.output(
+                tag, staged, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE));
   }
 
   /** Appends versions to this instance's stages; reports the stages at the end of each bundle. */
@@ -167,11 +191,9 @@ public final class StageChanges
 
     @ProcessElement
     public void process(@Element ChangeRecord record, MultiOutputReceiver out) throws Exception {
-      String reason = stage.add(record);
-      if (reason != null) {
+      if (addOrRefuse(stage, record, router, out)) {
         refused.inc();
         compacted.inc();
-        refuse(router, out, record, reason);
       }
     }
 
