@@ -1,5 +1,5 @@
--- The sample retail star schema of models/retail.yaml, for bigquery: mirror and history tables of
--- the sources, dimensions, dim_date and facts. Generated from the model; do not edit.
+-- The sample retail star schema of models/retail.yaml, for bigquery: mirror, history and touched-key tables
+-- of the sources, dimensions, dim_date and facts. Generated from the model; do not edit.
 
 CREATE TABLE IF NOT EXISTS `customers` (
   `id` INT64 NOT NULL,
@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS `customers_history` (
   `is_current` BOOL NOT NULL,
   `_unavailable` STRING,
   PRIMARY KEY (`id`, `_position`) NOT ENFORCED
+);
+
+CREATE TABLE IF NOT EXISTS `starflow_touched_customers` (
+  `id` INT64 NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS `products` (
@@ -71,6 +75,10 @@ CREATE TABLE IF NOT EXISTS `products_history` (
   PRIMARY KEY (`id`, `_position`) NOT ENFORCED
 );
 
+CREATE TABLE IF NOT EXISTS `starflow_touched_products` (
+  `id` INT64 NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS `orders` (
   `id` INT64 NOT NULL,
   `customer_id` INT64,
@@ -100,6 +108,10 @@ CREATE TABLE IF NOT EXISTS `orders_history` (
   PRIMARY KEY (`id`, `_position`) NOT ENFORCED
 );
 
+CREATE TABLE IF NOT EXISTS `starflow_touched_orders` (
+  `id` INT64 NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS `order_lines` (
   `order_id` INT64 NOT NULL,
   `line_no` INT64 NOT NULL,
@@ -127,6 +139,11 @@ CREATE TABLE IF NOT EXISTS `order_lines_history` (
   `is_current` BOOL NOT NULL,
   `_unavailable` STRING,
   PRIMARY KEY (`order_id`, `line_no`, `_position`) NOT ENFORCED
+);
+
+CREATE TABLE IF NOT EXISTS `starflow_touched_order_lines` (
+  `order_id` INT64 NOT NULL,
+  `line_no` INT64 NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS `dim_customer` (

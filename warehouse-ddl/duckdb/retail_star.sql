@@ -1,5 +1,5 @@
--- The sample retail star schema of models/retail.yaml, for duckdb: mirror and history tables of
--- the sources, dimensions, dim_date and facts. Generated from the model; do not edit.
+-- The sample retail star schema of models/retail.yaml, for duckdb: mirror, history and touched-key tables
+-- of the sources, dimensions, dim_date and facts. Generated from the model; do not edit.
 
 CREATE TABLE IF NOT EXISTS "customers" (
   "id" BIGINT NOT NULL,
@@ -33,6 +33,10 @@ CREATE TABLE IF NOT EXISTS "customers_history" (
   "valid_to" TIMESTAMPTZ,
   "is_current" BOOLEAN NOT NULL,
   "_unavailable" VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS "starflow_touched_customers" (
+  "id" BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS "products" (
@@ -69,6 +73,10 @@ CREATE TABLE IF NOT EXISTS "products_history" (
   "_unavailable" VARCHAR
 );
 
+CREATE TABLE IF NOT EXISTS "starflow_touched_products" (
+  "id" BIGINT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS "orders" (
   "id" BIGINT NOT NULL,
   "customer_id" BIGINT,
@@ -97,6 +105,10 @@ CREATE TABLE IF NOT EXISTS "orders_history" (
   "_unavailable" VARCHAR
 );
 
+CREATE TABLE IF NOT EXISTS "starflow_touched_orders" (
+  "id" BIGINT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS "order_lines" (
   "order_id" BIGINT NOT NULL,
   "line_no" INTEGER NOT NULL,
@@ -123,6 +135,11 @@ CREATE TABLE IF NOT EXISTS "order_lines_history" (
   "valid_to" TIMESTAMPTZ,
   "is_current" BOOLEAN NOT NULL,
   "_unavailable" VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS "starflow_touched_order_lines" (
+  "order_id" BIGINT NOT NULL,
+  "line_no" INTEGER NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS "dim_customer" (

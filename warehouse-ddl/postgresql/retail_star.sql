@@ -1,5 +1,5 @@
--- The sample retail star schema of models/retail.yaml, for postgresql: mirror and history tables of
--- the sources, dimensions, dim_date and facts. Generated from the model; do not edit.
+-- The sample retail star schema of models/retail.yaml, for postgresql: mirror, history and touched-key tables
+-- of the sources, dimensions, dim_date and facts. Generated from the model; do not edit.
 
 CREATE TABLE IF NOT EXISTS "customers" (
   "id" BIGINT NOT NULL,
@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS "customers_history" (
   "is_current" BOOLEAN NOT NULL,
   "_unavailable" TEXT,
   PRIMARY KEY ("id", "_position")
+);
+
+CREATE TABLE IF NOT EXISTS "starflow_touched_customers" (
+  "id" BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS "products" (
@@ -71,6 +75,10 @@ CREATE TABLE IF NOT EXISTS "products_history" (
   PRIMARY KEY ("id", "_position")
 );
 
+CREATE TABLE IF NOT EXISTS "starflow_touched_products" (
+  "id" BIGINT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS "orders" (
   "id" BIGINT NOT NULL,
   "customer_id" BIGINT,
@@ -100,6 +108,10 @@ CREATE TABLE IF NOT EXISTS "orders_history" (
   PRIMARY KEY ("id", "_position")
 );
 
+CREATE TABLE IF NOT EXISTS "starflow_touched_orders" (
+  "id" BIGINT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS "order_lines" (
   "order_id" BIGINT NOT NULL,
   "line_no" INTEGER NOT NULL,
@@ -127,6 +139,11 @@ CREATE TABLE IF NOT EXISTS "order_lines_history" (
   "is_current" BOOLEAN NOT NULL,
   "_unavailable" TEXT,
   PRIMARY KEY ("order_id", "line_no", "_position")
+);
+
+CREATE TABLE IF NOT EXISTS "starflow_touched_order_lines" (
+  "order_id" BIGINT NOT NULL,
+  "line_no" INTEGER NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS "dim_customer" (

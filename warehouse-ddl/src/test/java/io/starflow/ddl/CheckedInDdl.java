@@ -52,7 +52,7 @@ final class CheckedInDdl {
         new StringBuilder(
             "-- The sample retail star schema of models/retail.yaml, for "
                 + dialect.name()
-                + ": mirror and history tables of\n-- the sources, dimensions, dim_date and facts."
+                + ": mirror, history and touched-key tables\n-- of the sources, dimensions, dim_date and facts."
                 + " Generated from the model; do not edit.\n");
     for (String statement : StarTables.ddl(WarehouseModel.read(RETAIL_MODEL), dialect)) {
       star.append('\n').append(statement).append(";\n");

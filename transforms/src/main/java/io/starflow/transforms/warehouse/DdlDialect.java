@@ -141,6 +141,22 @@ public abstract class DdlDialect implements Serializable {
         + "\n)";
   }
 
+  /**
+   * The keys of {@code table} whose history changed since its star was last refreshed: one row per
+   * key and history write, no primary key (writers only append, a refresh deletes what it read).
+   */
+  public String createTouchedTable(String table, List<TableColumn> keyColumns) {
+    List<String> definitions = new ArrayList<>();
+    for (TableColumn column : keyColumns) {
+      definitions.add(quote(column.name()) + " " + sqlType(column.type()) + " NOT NULL");
+    }
+    return "CREATE TABLE IF NOT EXISTS "
+        + quote(SqlDialect.touchedTable(table))
+        + " (\n  "
+        + String.join(",\n  ", definitions)
+        + "\n)";
+  }
+
   /** Whether history tables declare their primary key, (natural key, position). */
   boolean historyPrimaryKey() {
     return true;

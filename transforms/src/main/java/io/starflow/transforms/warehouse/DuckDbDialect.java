@@ -416,11 +416,7 @@ final class DuckDbDialect extends SqlDialect {
   }
 
   @Override
-  String createScratchLike(String name, String table) {
-    return "CREATE OR REPLACE TEMP TABLE "
-        + quote(name)
-        + " AS SELECT * FROM "
-        + quote(table)
-        + " LIMIT 0";
+  String createScratchAs(String name, String query) {
+    return "CREATE OR REPLACE TEMP TABLE " + quote(name) + " AS " + query;
   }
 }

@@ -696,6 +696,7 @@ public final class MirrorWriter implements AutoCloseable {
               insert.executeUpdate();
             }
             execute(c, dialect.recomputeHistoryIntervals(table, null, layout.keys));
+            markTouched(c, table, layout, SqlDialect.historyTable(table));
           }
           return rows;
         },
@@ -1000,6 +1001,7 @@ public final class MirrorWriter implements AutoCloseable {
         fill.executeUpdate();
       }
     }
+    markTouched(c, table, layout, stage);
     long filled = System.nanoTime();
     // New versions got their intervals as they were added; the ones already there, or next to a
     // truncation added after them, may have to change.
@@ -1015,6 +1017,19 @@ public final class MirrorWriter implements AutoCloseable {
         (filled - started) / 1_000_000,
         (System.nanoTime() - filled) / 1_000_000);
     return added;
+  }
+
+  /**
+   * Lists the keys of {@code rows} (staged versions, or the whole history) as touched, for the
+   * key-scoped refresh of a star built from {@code table}; nothing when no star is (its touched
+   * table is made with the star's tables).
+   */
+  private void markTouched(Connection c, String table, Layout layout, String rows)
+      throws SQLException {
+    String touched = SqlDialect.touchedTable(table);
+    if (touched.equals(tableIgnoringCase(c, touched))) {
+      execute(c, dialect.insertTouched(table, rows, layout.keys));
+    }
   }
 
   private void clearStage(Connection c, String table) throws SQLException {

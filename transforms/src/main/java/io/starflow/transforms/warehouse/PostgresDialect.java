@@ -321,11 +321,12 @@ final class PostgresDialect extends SqlDialect {
   }
 
   @Override
-  String createScratchLike(String name, String table) {
-    return "CREATE TEMP TABLE "
-        + quote(name)
-        + " ON COMMIT DROP AS SELECT * FROM "
-        + quote(table)
-        + " LIMIT 0";
+  String createScratchAs(String name, String query) {
+    return "CREATE TEMP TABLE " + quote(name) + " ON COMMIT DROP AS " + query;
+  }
+
+  @Override
+  String snapshotIsolation() {
+    return "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
   }
 }

@@ -64,7 +64,24 @@ public abstract class SqlDialect extends DdlDialect {
   abstract String byteLength(String text);
 
   /** Creates an empty, connection-private copy of {@code table}'s columns, named {@code name}. */
-  abstract String createScratchLike(String name, String table);
+  String createScratchLike(String name, String table) {
+    return createScratchAs(name, "SELECT * FROM " + quote(table) + " LIMIT 0");
+  }
+
+  /**
+   * Creates a connection-private table named {@code name} holding the rows of {@code query}, gone
+   * at the end of the transaction or replaced by the next one of that name.
+   */
+  abstract String createScratchAs(String name, String query);
+
+  /**
+   * The statement that makes the transaction it begins read one snapshot throughout, and touch only
+   * rows in it; null when every transaction does.
+   */
+  @Nullable
+  String snapshotIsolation() {
+    return null;
+  }
 
   /** Takes the lock that serializes DDL across writers, for the current transaction. */
   abstract void lockForDdl(Connection connection) throws SQLException;
@@ -248,6 +265,66 @@ public abstract class SqlDialect extends DdlDialect {
           "table name '" + table + "' is too long for its history table '" + name + "'");
     }
     return name;
+  }
+
+  static final String TOUCHED_PREFIX = "starflow_touched_";
+
+  /**
+   * The table where history writes of {@code table} list the keys they touched, for the key-scoped
+   * star refresh; {@code table} is followed by a hash of it when the name would be too long.
+   */
+  public static String touchedTable(String table) {
+    String name = TOUCHED_PREFIX + table;
+    if (Identifiers.isValid(name)) {
+      return name;
+    }
+    String hash =
+        Long.toHexString(
+            java.util
+                .UUID
+                .nameUUIDFromBytes(table.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .getMostSignificantBits());
+    return name.substring(0, Identifiers.MAX_LENGTH - 17)
+        + "_"
+        + "0".repeat(16 - hash.length())
+        + hash;
+  }
+
+  /** Where a refresh keeps the definition of the star it last built whole (one row). */
+  static final String STAR_DEFINITION_TABLE = "starflow_star";
+
+  String createStarDefinitionTable() {
+    return "CREATE TABLE IF NOT EXISTS "
+        + quote(STAR_DEFINITION_TABLE)
+        + " ("
+        + quote("definition")
+        + " "
+        + textType()
+        + " NOT NULL)";
+  }
+
+  String selectStarDefinition() {
+    return "SELECT " + quote("definition") + " FROM " + quote(STAR_DEFINITION_TABLE);
+  }
+
+  String insertStarDefinition() {
+    return "INSERT INTO "
+        + quote(STAR_DEFINITION_TABLE)
+        + " ("
+        + quote("definition")
+        + ") VALUES (?)";
+  }
+
+  /** Lists the distinct keys of {@code rows} (a stage, or a history table) as touched. */
+  String insertTouched(String table, String rows, List<String> keys) {
+    return "INSERT INTO "
+        + quote(touchedTable(table))
+        + " ("
+        + quoted(keys)
+        + ") SELECT DISTINCT "
+        + quoted(keys)
+        + " FROM "
+        + quote(rows);
   }
 
   static final String HISTORY_SUFFIX = "_history";

@@ -7,7 +7,10 @@ import io.starflow.schemas.model.DateDimensionModel;
 import io.starflow.schemas.model.DimensionModel;
 import io.starflow.schemas.model.FactModel;
 import io.starflow.schemas.model.WarehouseModel;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -15,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import javax.annotation.Nullable;
 
 /**
  * Builds a model's dimensions and facts from the history tables, set-based in the warehouse, in one
@@ -77,26 +81,318 @@ public final class StarRefresh {
   /**
    * Brings every dimension and fact of the model up to date with the history tables, in one
    * transaction (run again if the warehouse reports a transient conflict or the connection is
-   * lost). Returns the rows changed per table.
+   * lost). Only the keys whose history changed since the last refresh are recomputed (see {@link
+   * Scope}); the whole star is rebuilt the first time, and whenever the model's definition of it
+   * changed. Returns the rows changed per table.
    */
   public Map<String, Long> refresh(WarehouseSession session) throws SQLException {
-    session.executeDdl(StarTables.ddl(model, dialect).toArray(new String[0]));
+    return run(session, false);
+  }
+
+  /** Rebuilds every dimension and fact whole from history, in one transaction of its own. */
+  public Map<String, Long> rebuild() throws SQLException {
+    try (WarehouseSession session = WarehouseSession.open(warehouse)) {
+      return run(session, true);
+    }
+  }
+
+  private Map<String, Long> run(WarehouseSession session, boolean whole) throws SQLException {
+    List<String> ddl = new ArrayList<>(StarTables.ddl(model, dialect));
+    ddl.add(dialect.createStarDefinitionTable());
+    session.executeDdl(ddl.toArray(new String[0]));
+    String definition = definition();
     return session.inTransaction(
         WarehouseLocks.forDdl(warehouse),
         c -> {
+          String snapshot = dialect.snapshotIsolation();
+          if (snapshot != null) {
+            MirrorWriter.execute(c, snapshot);
+          }
           dialect.lockForDdl(c);
+          boolean full = whole || !definition.equals(storedDefinition(c));
+          Scope scope = full ? null : Scope.of(c, this);
           Map<String, Long> changed = new LinkedHashMap<>();
           int n = 0;
           for (StarTables.Table table : StarTables.starTables(model)) {
-            changed.put(table.name, apply(c, table, desiredRows(table), SCRATCH + n++));
+            String scratch = SCRATCH + n++;
+            if (scope == null) {
+              changed.put(table.name, apply(c, table, desiredRows(table, null), scratch, null));
+            } else {
+              String keys = scope.of(table.name);
+              changed.put(
+                  table.name,
+                  keys == null || scope.isEmpty(c, keys)
+                      ? 0L
+                      : apply(c, table, desiredRows(table, keys), scratch, keys));
+            }
+          }
+          for (String source : model.sources().keySet()) {
+            MirrorWriter.execute(c, dialect.deleteAll(SqlDialect.touchedTable(source)));
+          }
+          if (scope != null) {
+            scope.drop(c);
+          } else {
+            MirrorWriter.execute(c, dialect.deleteAll(SqlDialect.STAR_DEFINITION_TABLE));
+            try (PreparedStatement insert = c.prepareStatement(dialect.insertStarDefinition())) {
+              insert.setString(1, definition);
+              insert.executeUpdate();
+            }
           }
           return changed;
         },
         c -> {});
   }
 
-  /** Makes {@code table} hold exactly the rows of {@code desired}; returns the rows changed. */
-  private long apply(Connection connection, StarTables.Table table, String desired, String scratch)
+  /**
+   * What the star is made of: a hash of its tables' DDL and of the queries that compute them. A
+   * star refreshed with another definition (a new model, another version of Starflow) is rebuilt.
+   */
+  private String definition() {
+    List<String> parts = new ArrayList<>(StarTables.ddl(model, dialect));
+    for (StarTables.Table table : StarTables.starTables(model)) {
+      parts.add(desiredRows(table, null));
+    }
+    try {
+      byte[] hash =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(String.join("\n;\n", parts).getBytes(StandardCharsets.UTF_8));
+      StringBuilder hex = new StringBuilder();
+      for (byte b : hash) {
+        hex.append(String.format("%02x", b));
+      }
+      return hex.toString();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
+  private String storedDefinition(Connection c) throws SQLException {
+    try (Statement query = c.createStatement();
+        ResultSet rs = query.executeQuery(dialect.selectStarDefinition())) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  /**
+   * The keys a refresh recomputes, worked out from the keys whose history changed since the last
+   * one (listed by the history writes in each source's touched table, read once at the start):
+   *
+   * <ul>
+   *   <li>a fact's <em>direct</em> grains: the touched keys of its source, and the current rows of
+   *       its source that join a touched key of a lookup;
+   *   <li>a dimension's natural keys: the touched keys of its source, and the keys that the direct
+   *       grains of its facts reference now (from history) or referenced at the last refresh (the
+   *       natural key of the dimension row their fact row points to);
+   *   <li>a fact's grains: its direct grains, and the rows that reference a recomputed key of one
+   *       of its type 2 dimensions (whose versions may have changed).
+   * </ul>
+   *
+   * <p>A dimension's rows for a key depend only on that key's history and on whether a fact uses
+   * it, and a fact row only on its source's row, the lookup rows it joins and its dimensions'
+   * versions for its keys; so every row whose value could change has its key in the scope, and
+   * recomputing those keys whole from history gives the rows a full rebuild would.
+   */
+  static final class Scope {
+    private final SqlDialect dialect;
+    private final Map<String, String> scratchOf = new LinkedHashMap<>();
+    private final List<String> scratches = new ArrayList<>();
+
+    private Scope(SqlDialect dialect) {
+      this.dialect = dialect;
+    }
+
+    static Scope of(Connection c, StarRefresh star) throws SQLException {
+      SqlDialect dialect = star.dialect;
+      Scope scope = new Scope(dialect);
+      WarehouseModel model = star.model;
+      Map<String, String> touched = new LinkedHashMap<>();
+      for (String source : model.sources().keySet()) {
+        List<String> key = model.source(source).key();
+        String scratch =
+            scope.create(
+                c,
+                "t",
+                touched.size(),
+                "SELECT DISTINCT "
+                    + dialect.quoted(key)
+                    + " FROM "
+                    + star.q(SqlDialect.touchedTable(source)));
+        touched.put(source, scratch);
+      }
+      Map<String, String> direct = new LinkedHashMap<>();
+      for (FactModel fact : model.facts().values()) {
+        direct.put(
+            fact.name(), scope.create(c, "g", direct.size(), star.directGrains(fact, touched)));
+      }
+      int n = 0;
+      for (DimensionModel dimension : model.dimensions().values()) {
+        scope.scratchOf.put(
+            dimension.name(),
+            scope.create(c, "k", n++, star.affectedKeys(dimension, touched, direct)));
+      }
+      n = 0;
+      for (FactModel fact : model.facts().values()) {
+        scope.scratchOf.put(
+            fact.name(),
+            scope.create(
+                c, "f", n++, star.affectedGrains(fact, direct.get(fact.name()), scope.scratchOf)));
+      }
+      return scope;
+    }
+
+    private String create(Connection c, String kind, int n, String query) throws SQLException {
+      String name = "_starflow_scope_" + kind + n;
+      MirrorWriter.execute(c, dialect.createScratchAs(name, query));
+      scratches.add(name);
+      return name;
+    }
+
+    /** The scratch table of the keys of star table {@code table} to recompute; null for none. */
+    @Nullable
+    String of(String table) {
+      return scratchOf.get(table);
+    }
+
+    boolean isEmpty(Connection c, String scratch) throws SQLException {
+      try (Statement query = c.createStatement();
+          ResultSet rs =
+              query.executeQuery("SELECT 1 FROM " + dialect.quote(scratch) + " LIMIT 1")) {
+        return !rs.next();
+      }
+    }
+
+    void drop(Connection c) throws SQLException {
+      for (String scratch : scratches) {
+        MirrorWriter.execute(c, dialect.dropTable(scratch));
+      }
+    }
+  }
+
+  /** A fact's grains whose source row or lookup rows changed (see {@link Scope}). */
+  private String directGrains(FactModel fact, Map<String, String> touched) {
+    List<String> grain = fact.grain();
+    List<String> selects = new ArrayList<>();
+    selects.add("SELECT " + dialect.quoted(grain) + " FROM " + q(touched.get(fact.source())));
+    for (FactModel.Lookup lookup : fact.lookups()) {
+      List<String> targets = new ArrayList<>();
+      List<String> columns = new ArrayList<>();
+      lookup
+          .on()
+          .forEach(
+              (column, target) -> {
+                targets.add(target);
+                columns.add("s." + q(column));
+              });
+      selects.add(
+          "SELECT "
+              + String.join(", ", prefixed("s.", grain))
+              + " FROM "
+              + q(SqlDialect.historyTable(fact.source()))
+              + " s WHERE s."
+              + q(SqlDialect.IS_CURRENT)
+              + " AND "
+              + within(touched.get(lookup.source()), targets, columns));
+    }
+    return String.join(" UNION ", selects);
+  }
+
+  /** A dimension's natural keys to recompute (see {@link Scope}). */
+  private String affectedKeys(
+      DimensionModel dimension, Map<String, String> touched, Map<String, String> direct) {
+    List<String> key = dimension.naturalKey();
+    List<String> selects = new ArrayList<>();
+    selects.add("SELECT " + dialect.quoted(key) + " FROM " + q(touched.get(dimension.source())));
+    for (FactModel fact : model.facts().values()) {
+      for (int i = 0; i < fact.dimensions().size(); i++) {
+        if (!fact.dimensions().get(i).dimension().equals(dimension.name())) {
+          continue;
+        }
+        String directGrains =
+            within(direct.get(fact.name()), fact.grain(), prefixed("f.", fact.grain()));
+        List<String> now = new ArrayList<>();
+        List<String> notNull = new ArrayList<>();
+        for (int j = 0; j < key.size(); j++) {
+          now.add("f." + keyAlias(i, j));
+          notNull.add("f." + keyAlias(i, j) + " IS NOT NULL");
+        }
+        selects.add(
+            "SELECT "
+                + String.join(", ", now)
+                + " FROM ("
+                + factBase(fact, null)
+                + ") f WHERE "
+                + directGrains
+                + " AND "
+                + String.join(" AND ", notNull));
+        selects.add(
+            "SELECT "
+                + String.join(", ", prefixed("d.", key))
+                + " FROM "
+                + q(fact.name())
+                + " f JOIN "
+                + q(dimension.name())
+                + " d ON d."
+                + q(dimension.surrogateKey())
+                + " = f."
+                + q(dimension.surrogateKey())
+                + " WHERE "
+                + directGrains
+                + " AND "
+                + key.stream()
+                    .map(k -> "d." + q(k) + " IS NOT NULL")
+                    .collect(Collectors.joining(" AND ")));
+      }
+    }
+    return String.join(" UNION ", selects);
+  }
+
+  /** A fact's grains to recompute (see {@link Scope}). */
+  private String affectedGrains(FactModel fact, String direct, Map<String, String> keysOf) {
+    List<String> grain = fact.grain();
+    List<String> selects = new ArrayList<>();
+    selects.add("SELECT " + dialect.quoted(grain) + " FROM " + q(direct));
+    for (int i = 0; i < fact.dimensions().size(); i++) {
+      DimensionModel dimension = model.dimensions().get(fact.dimensions().get(i).dimension());
+      if (dimension == null || dimension.scd() != 2) {
+        continue;
+      }
+      List<String> now = new ArrayList<>();
+      for (int j = 0; j < dimension.naturalKey().size(); j++) {
+        now.add("f." + keyAlias(i, j));
+      }
+      selects.add(
+          "SELECT "
+              + String.join(", ", prefixed("f.", grain))
+              + " FROM ("
+              + factBase(fact, null)
+              + ") f WHERE "
+              + within(keysOf.get(dimension.name()), dimension.naturalKey(), now));
+    }
+    return String.join(" UNION ", selects);
+  }
+
+  /**
+   * Whether the row whose {@code values} are given is among the rows of {@code scratch}, matched
+   * column by column on {@code columns}.
+   */
+  private String within(String scratch, List<String> columns, List<String> values) {
+    List<String> match = new ArrayList<>();
+    for (int i = 0; i < columns.size(); i++) {
+      match.add("x." + q(columns.get(i)) + " = " + values.get(i));
+    }
+    return "EXISTS (SELECT 1 FROM " + q(scratch) + " x WHERE " + String.join(" AND ", match) + ")";
+  }
+
+  /**
+   * Makes {@code table} hold exactly the rows of {@code desired}; with {@code scope}, among the
+   * rows whose key is in it. Returns the rows changed.
+   */
+  private long apply(
+      Connection connection,
+      StarTables.Table table,
+      String desired,
+      String scratch,
+      @Nullable String scope)
       throws SQLException {
     List<String> columns = table.columnNames();
     String target = q(table.name);
@@ -114,6 +410,11 @@ public final class StarRefresh {
             .filter(c -> !table.primaryKey.contains(c))
             .map(c -> q(c) + " = EXCLUDED." + q(c))
             .collect(Collectors.joining(", "));
+    String inScope = "";
+    if (scope != null) {
+      List<String> keys = scopeColumns(table.name);
+      inScope = " AND " + within(scope, keys, prefixed(target + ".", keys));
+    }
     try (Statement statement = connection.createStatement()) {
       statement.execute(dialect.createScratchLike(scratch, table.name));
       statement.executeUpdate(
@@ -126,7 +427,8 @@ public final class StarRefresh {
                   + q(scratch)
                   + " d WHERE "
                   + keysMatch
-                  + ")");
+                  + ")"
+                  + inScope);
       changed +=
           statement.executeUpdate(
               "INSERT INTO "
@@ -143,23 +445,48 @@ public final class StarRefresh {
                   + assignments
                   + " WHERE "
                   + changedColumns);
+      statement.execute(dialect.dropTable(scratch));
       return changed;
     }
   }
 
-  /** The query that gives the rows {@code table} should hold, in its column order. */
-  String desiredRows(StarTables.Table table) {
+  /**
+   * The columns a scope of star table {@code table} names: a dimension's natural key, a fact's
+   * grain.
+   */
+  private List<String> scopeColumns(String table) {
+    DimensionModel dimension = model.dimensions().get(table);
+    return dimension != null ? dimension.naturalKey() : model.facts().get(table).grain();
+  }
+
+  /**
+   * The query that gives the rows {@code table} should hold, in its column order; with {@code
+   * scope}, those of the keys in it (the unknown member too).
+   */
+  String desiredRows(StarTables.Table table, @Nullable String scope) {
     DimensionModel dimension = model.dimensions().get(table.name);
     if (dimension != null) {
-      return dimension.scd() == 2 ? versionedDimension(dimension) : typeOneDimension(dimension);
+      return dimension.scd() == 2
+          ? versionedDimension(dimension, scope)
+          : typeOneDimension(dimension, scope);
     }
     if (model.dateDimension() != null && model.dateDimension().name().equals(table.name)) {
       return dates(model.dateDimension());
     }
-    return fact(model.facts().get(table.name));
+    return fact(model.facts().get(table.name), scope);
   }
 
-  private String versionedDimension(DimensionModel dimension) {
+  /** The rows of {@code dimension}'s source history, among the keys of {@code scope} if given. */
+  private String historyOf(DimensionModel dimension, @Nullable String scope) {
+    String from = q(SqlDialect.historyTable(dimension.source())) + " h";
+    if (scope == null) {
+      return from;
+    }
+    List<String> key = dimension.naturalKey();
+    return from + " WHERE " + within(scope, key, prefixed("h.", key));
+  }
+
+  private String versionedDimension(DimensionModel dimension, @Nullable String scope) {
     List<String> key = dimension.naturalKey();
     String keys = dialect.quoted(key);
     String position = q(Identifiers.POSITION);
@@ -186,7 +513,7 @@ public final class StarRefresh {
             + ") OVER w AS _prev_deleted"
             + lags
             + " FROM "
-            + q(SqlDialect.historyTable(dimension.source()))
+            + historyOf(dimension, scope)
             + " WINDOW w AS (PARTITION BY "
             + keys
             + " ORDER BY "
@@ -250,7 +577,7 @@ public final class StarRefresh {
             + ")";
     String memberColumns = timestamp(BEGINNING) + ", NULL, true, true";
     return "WITH "
-        + String.join(", ", history, groups, spans, versions, live, references(dimension))
+        + String.join(", ", history, groups, spans, versions, live, references(dimension, scope))
         + " SELECT * FROM _live"
         + inferredMembers(dimension, memberColumns)
         + " UNION ALL SELECT "
@@ -261,7 +588,7 @@ public final class StarRefresh {
         + ", NULL, true, false, NULL";
   }
 
-  private String typeOneDimension(DimensionModel dimension) {
+  private String typeOneDimension(DimensionModel dimension, @Nullable String scope) {
     List<String> key = dimension.naturalKey();
     String keys = dialect.quoted(key);
     String position = q(Identifiers.POSITION);
@@ -286,7 +613,7 @@ public final class StarRefresh {
             + " THEN 1 ELSE 0 END, "
             + position
             + " DESC) AS _newest_live FROM "
-            + q(SqlDialect.historyTable(dimension.source()))
+            + historyOf(dimension, scope)
             + ")";
     String live =
         "_live AS (SELECT "
@@ -315,7 +642,7 @@ public final class StarRefresh {
             + deleted
             + ")";
     return "WITH "
-        + String.join(", ", history, live, references(dimension))
+        + String.join(", ", history, live, references(dimension, scope))
         + " SELECT * FROM _live"
         + inferredMembers(dimension, "false, true")
         + " UNION ALL SELECT "
@@ -326,9 +653,9 @@ public final class StarRefresh {
 
   /**
    * {@code _refs}: the natural keys of {@code dimension} that the model's facts use, named as the
-   * dimension's key columns.
+   * dimension's key columns; with {@code scope}, those among its keys.
    */
-  private String references(DimensionModel dimension) {
+  private String references(DimensionModel dimension, @Nullable String scope) {
     List<String> selects = new ArrayList<>();
     for (FactModel fact : model.facts().values()) {
       for (int i = 0; i < fact.dimensions().size(); i++) {
@@ -340,7 +667,8 @@ public final class StarRefresh {
         for (int j = 0; j < reference.key().size(); j++) {
           columns.add(keyAlias(i, j) + " AS " + q(dimension.naturalKey().get(j)));
         }
-        selects.add("SELECT " + String.join(", ", columns) + " FROM (" + factBase(fact) + ") f");
+        selects.add(
+            "SELECT " + String.join(", ", columns) + " FROM (" + factBase(fact, null) + ") f");
       }
     }
     if (selects.isEmpty()) {
@@ -350,7 +678,16 @@ public final class StarRefresh {
               .collect(Collectors.joining(", "))
           + " WHERE false)";
     }
-    return "_refs AS (" + String.join(" UNION ALL ", selects) + ")";
+    String references = String.join(" UNION ALL ", selects);
+    if (scope == null) {
+      return "_refs AS (" + references + ")";
+    }
+    List<String> key = dimension.naturalKey();
+    return "_refs AS (SELECT * FROM ("
+        + references
+        + ") r WHERE "
+        + within(scope, key, prefixed("r.", key))
+        + ")";
   }
 
   /** Rows for the natural keys in {@code _refs} that {@code _live} does not have. */
@@ -372,9 +709,10 @@ public final class StarRefresh {
 
   /**
    * The live rows of a fact's source joined to the live rows of its lookups: the grain, {@code _et}
-   * (the event time), the measures, and each dimension's natural key as {@code _d<i>_<j>}.
+   * (the event time), the measures, and each dimension's natural key as {@code _d<i>_<j>}; with
+   * {@code scope}, the rows of the grains in it.
    */
-  private String factBase(FactModel fact) {
+  private String factBase(FactModel fact, @Nullable String scope) {
     Map<String, String> aliases = new LinkedHashMap<>();
     aliases.put(fact.source(), "s");
     for (int i = 0; i < fact.lookups().size(); i++) {
@@ -419,13 +757,16 @@ public final class StarRefresh {
         + " FROM "
         + from
         + " WHERE s."
-        + q(SqlDialect.IS_CURRENT);
+        + q(SqlDialect.IS_CURRENT)
+        + (scope == null
+            ? ""
+            : " AND " + within(scope, fact.grain(), prefixed("s.", fact.grain())));
   }
 
-  private String fact(FactModel fact) {
+  private String fact(FactModel fact, @Nullable String scope) {
     List<String> grain = fact.grain();
     List<String> ctes = new ArrayList<>();
-    ctes.add("_f AS (" + factBase(fact) + ")");
+    ctes.add("_f AS (" + factBase(fact, scope) + ")");
     List<String> columns = new ArrayList<>(prefixed("_f.", grain));
     StringBuilder joins = new StringBuilder();
     String eventTime = fact.eventTime() == null ? null : instant("_f._et", fact);

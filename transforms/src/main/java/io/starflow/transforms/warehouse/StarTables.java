@@ -68,13 +68,19 @@ public final class StarTables {
     }
   }
 
-  /** Every CREATE TABLE statement of the model, sources first, in dependency order. */
+  /**
+   * Every CREATE TABLE statement of the model, sources first (mirror, history, and the keys history
+   * writes touched), in dependency order.
+   */
   public static List<String> ddl(WarehouseModel model, DdlDialect dialect) {
     List<String> statements = new ArrayList<>();
     for (SourceModel source : model.sources().values()) {
       List<TableColumn> columns = sourceColumns(source);
       statements.add(dialect.createMirrorTable(source.name(), source.key(), columns));
       statements.add(dialect.createHistoryTable(source.name(), source.key(), columns));
+      List<TableColumn> keys = new ArrayList<>();
+      source.key().forEach(key -> keys.add(TableColumn.of(key, source.columnType(key))));
+      statements.add(dialect.createTouchedTable(source.name(), keys));
     }
     for (Table table : starTables(model)) {
       statements.add(table.create(dialect));
