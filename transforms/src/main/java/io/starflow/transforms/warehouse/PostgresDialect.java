@@ -325,6 +325,17 @@ final class PostgresDialect extends SqlDialect {
     return "CREATE TEMP TABLE " + quote(name) + " ON COMMIT DROP AS " + query;
   }
 
+  /** Temporary tables get no statistics until analyzed; without them joins are planned blind. */
+  @Override
+  String analyze(String table) {
+    return "ANALYZE " + quote(table);
+  }
+
+  @Override
+  String withoutQueryCompilation() {
+    return "SET LOCAL jit = off";
+  }
+
   @Override
   String snapshotIsolation() {
     return "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";

@@ -75,6 +75,25 @@ public abstract class SqlDialect extends DdlDialect {
   abstract String createScratchAs(String name, String query);
 
   /**
+   * Gathers the planner's statistics of a table just filled (a stage, a scratch table), so that the
+   * joins that read it are planned for its size; null when the warehouse needs none.
+   */
+  @Nullable
+  String analyze(String table) {
+    return null;
+  }
+
+  /**
+   * The statement that stops the warehouse compiling the transaction's queries to machine code;
+   * null when it does not. Compiling costs more than it saves on the key-scoped refresh's queries,
+   * which the planner overestimates before their scratch tables are analyzed.
+   */
+  @Nullable
+  String withoutQueryCompilation() {
+    return null;
+  }
+
+  /**
    * The statement that makes the transaction it begins read one snapshot throughout, and touch only
    * rows in it; null when every transaction does.
    */

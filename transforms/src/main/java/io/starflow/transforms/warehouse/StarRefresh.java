@@ -104,9 +104,11 @@ public final class StarRefresh {
     return session.inTransaction(
         WarehouseLocks.forDdl(warehouse),
         c -> {
-          String snapshot = dialect.snapshotIsolation();
-          if (snapshot != null) {
-            MirrorWriter.execute(c, snapshot);
+          for (String setting :
+              new String[] {dialect.snapshotIsolation(), dialect.withoutQueryCompilation()}) {
+            if (setting != null) {
+              MirrorWriter.execute(c, setting);
+            }
           }
           dialect.lockForDdl(c);
           boolean full = whole || !definition.equals(storedDefinition(c));
@@ -243,6 +245,10 @@ public final class StarRefresh {
     private String create(Connection c, String kind, int n, String query) throws SQLException {
       String name = "_starflow_scope_" + kind + n;
       MirrorWriter.execute(c, dialect.createScratchAs(name, query));
+      String analyze = dialect.analyze(name);
+      if (analyze != null) {
+        MirrorWriter.execute(c, analyze);
+      }
       scratches.add(name);
       return name;
     }
@@ -307,8 +313,7 @@ public final class StarRefresh {
         if (!fact.dimensions().get(i).dimension().equals(dimension.name())) {
           continue;
         }
-        String directGrains =
-            within(direct.get(fact.name()), fact.grain(), prefixed("f.", fact.grain()));
+        String directGrains = direct.get(fact.name());
         List<String> now = new ArrayList<>();
         List<String> notNull = new ArrayList<>();
         for (int j = 0; j < key.size(); j++) {
@@ -319,10 +324,8 @@ public final class StarRefresh {
             "SELECT "
                 + String.join(", ", now)
                 + " FROM ("
-                + factBase(fact, null)
+                + factBase(fact, directGrains, GRAINS)
                 + ") f WHERE "
-                + directGrains
-                + " AND "
                 + String.join(" AND ", notNull));
         selects.add(
             "SELECT "
@@ -336,7 +339,7 @@ public final class StarRefresh {
                 + " = f."
                 + q(dimension.surrogateKey())
                 + " WHERE "
-                + directGrains
+                + within(directGrains, fact.grain(), prefixed("f.", fact.grain()))
                 + " AND "
                 + key.stream()
                     .map(k -> "d." + q(k) + " IS NOT NULL")
@@ -356,17 +359,12 @@ public final class StarRefresh {
       if (dimension == null || dimension.scd() != 2) {
         continue;
       }
-      List<String> now = new ArrayList<>();
-      for (int j = 0; j < dimension.naturalKey().size(); j++) {
-        now.add("f." + keyAlias(i, j));
-      }
       selects.add(
           "SELECT "
               + String.join(", ", prefixed("f.", grain))
               + " FROM ("
-              + factBase(fact, null)
-              + ") f WHERE "
-              + within(keysOf.get(dimension.name()), dimension.naturalKey(), now));
+              + factBase(fact, keysOf.get(dimension.name()), i)
+              + ") f");
     }
     return String.join(" UNION ", selects);
   }
@@ -419,6 +417,10 @@ public final class StarRefresh {
       statement.execute(dialect.createScratchLike(scratch, table.name));
       statement.executeUpdate(
           "INSERT INTO " + q(scratch) + " (" + dialect.quoted(columns) + ") " + desired);
+      String analyze = dialect.analyze(scratch);
+      if (analyze != null) {
+        statement.execute(analyze);
+      }
       long changed =
           statement.executeUpdate(
               "DELETE FROM "
@@ -668,7 +670,11 @@ public final class StarRefresh {
           columns.add(keyAlias(i, j) + " AS " + q(dimension.naturalKey().get(j)));
         }
         selects.add(
-            "SELECT " + String.join(", ", columns) + " FROM (" + factBase(fact, null) + ") f");
+            "SELECT "
+                + String.join(", ", columns)
+                + " FROM ("
+                + factBase(fact, scope, scope == null ? GRAINS : i)
+                + ") f");
       }
     }
     if (selects.isEmpty()) {
@@ -678,16 +684,7 @@ public final class StarRefresh {
               .collect(Collectors.joining(", "))
           + " WHERE false)";
     }
-    String references = String.join(" UNION ALL ", selects);
-    if (scope == null) {
-      return "_refs AS (" + references + ")";
-    }
-    List<String> key = dimension.naturalKey();
-    return "_refs AS (SELECT * FROM ("
-        + references
-        + ") r WHERE "
-        + within(scope, key, prefixed("r.", key))
-        + ")";
+    return "_refs AS (" + String.join(" UNION ALL ", selects) + ")";
   }
 
   /** Rows for the natural keys in {@code _refs} that {@code _live} does not have. */
@@ -709,10 +706,22 @@ public final class StarRefresh {
 
   /**
    * The live rows of a fact's source joined to the live rows of its lookups: the grain, {@code _et}
-   * (the event time), the measures, and each dimension's natural key as {@code _d<i>_<j>}; with
-   * {@code scope}, the rows of the grains in it.
+   * (the event time), the measures, and each dimension's natural key as {@code _d<i>_<j>}.
    */
-  private String factBase(FactModel fact, @Nullable String scope) {
+  private String factBase(FactModel fact) {
+    return factBase(fact, null, GRAINS);
+  }
+
+  /** {@code reference} for {@link #factBase(FactModel, String, int)}: the scratch lists grains. */
+  private static final int GRAINS = -1;
+
+  /**
+   * The rows of {@link #factBase(FactModel)} among those of {@code scratch} (when given): the
+   * grains it lists, or with {@code reference} i the rows whose natural key for the fact's i-th
+   * dimension it lists (the condition sits on the source or lookup column, so that the warehouse
+   * can narrow that table first).
+   */
+  private String factBase(FactModel fact, @Nullable String scratch, int reference) {
     Map<String, String> aliases = new LinkedHashMap<>();
     aliases.put(fact.source(), "s");
     for (int i = 0; i < fact.lookups().size(); i++) {
@@ -758,15 +767,24 @@ public final class StarRefresh {
         + from
         + " WHERE s."
         + q(SqlDialect.IS_CURRENT)
-        + (scope == null
-            ? ""
-            : " AND " + within(scope, fact.grain(), prefixed("s.", fact.grain())));
+        + (scratch == null ? "" : " AND " + withinScratch(fact, aliases, scratch, reference));
+  }
+
+  private String withinScratch(
+      FactModel fact, Map<String, String> aliases, String scratch, int reference) {
+    if (reference == GRAINS) {
+      return within(scratch, fact.grain(), prefixed("s.", fact.grain()));
+    }
+    DimensionModel dimension = model.dimensions().get(fact.dimensions().get(reference).dimension());
+    List<String> values = new ArrayList<>();
+    fact.dimensions().get(reference).key().forEach(key -> values.add(ref(aliases, key)));
+    return within(scratch, dimension.naturalKey(), values);
   }
 
   private String fact(FactModel fact, @Nullable String scope) {
     List<String> grain = fact.grain();
     List<String> ctes = new ArrayList<>();
-    ctes.add("_f AS (" + factBase(fact, scope) + ")");
+    ctes.add("_f AS (" + factBase(fact, scope, GRAINS) + ")");
     List<String> columns = new ArrayList<>(prefixed("_f.", grain));
     StringBuilder joins = new StringBuilder();
     String eventTime = fact.eventTime() == null ? null : instant("_f._et", fact);
