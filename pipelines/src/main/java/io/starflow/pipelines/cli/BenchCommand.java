@@ -2,6 +2,7 @@ package io.starflow.pipelines.cli;
 
 import io.starflow.pipelines.bench.AsOfBenchmark;
 import io.starflow.pipelines.bench.MirrorBenchmark;
+import io.starflow.pipelines.bench.StarRefreshBenchmark;
 import io.starflow.pipelines.bench.WritePathBenchmark;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.KeyColumns;
@@ -102,6 +103,30 @@ final class BenchCommand implements Callable<Integer> {
   boolean asOf;
 
   @Option(
+      names = "--star-refresh",
+      description = {
+        "Instead, time the star refresh of the sample retail model on a history of --versions"
+            + " versions: a full rebuild, then the key-scoped refresh after --changed keys changed"
+            + " beside a full rebuild of the same history (DuckDB, or --postgres)."
+      })
+  boolean starRefresh;
+
+  @Option(
+      names = "--versions",
+      defaultValue = "1000000",
+      description = "With --star-refresh: history versions to build (default: ${DEFAULT-VALUE}).")
+  long versions;
+
+  @Option(
+      names = "--changed",
+      split = ",",
+      defaultValue = "1000,10000",
+      description =
+          "With --star-refresh: changed keys per refresh, one refresh per number"
+              + " (default: ${DEFAULT-VALUE}).")
+  List<Integer> changed;
+
+  @Option(
       names = "--skus",
       defaultValue = "1000",
       description = "With --as-of: SKUs the events are spread over (default: ${DEFAULT-VALUE}).")
@@ -117,7 +142,7 @@ final class BenchCommand implements Callable<Integer> {
       names = "--postgres",
       paramLabel = "JDBC_URL",
       description =
-          "PostgreSQL for --write-path, e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
+          "PostgreSQL for --write-path or --star-refresh, e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
   String postgres;
 
   @Override
@@ -134,6 +159,16 @@ final class BenchCommand implements Callable<Integer> {
     try {
       if (writePath) {
         return writePath(out, work);
+      }
+      if (starRefresh) {
+        if (versions < 100 || changed.stream().anyMatch(n -> n < 1)) {
+          throw new IllegalArgumentException(
+              "--versions must be at least 100 and every --changed positive");
+        }
+        if (postgres == null) {
+          return StarRefreshBenchmark.run(duckDb(work, "star-refresh"), versions, changed, out);
+        }
+        return StarRefreshBenchmark.runOnPostgres(postgres, versions, changed, out);
       }
       if (asOf) {
         AsOfBenchmark.run(skus, (int) (events / skus), snapshotEvery, work, options(), out);

@@ -36,6 +36,31 @@ public class BenchCommandIT {
   }
 
   @Test
+  public void timesTheKeyScopedStarRefreshBesideAFullRebuildThatFindsNothingLeft() {
+    StarflowCli.Run run =
+        StarflowCli.run("bench", "--star-refresh", "--versions", "4000", "--changed", "10,100");
+    assertThat(run.out + run.err, run.exitCode, equalTo(0));
+    assertThat(run.out, matchesPattern("(?s).*History: [\\d,]+ versions .*"));
+    assertThat(run.out, matchesPattern("(?s).*Full rebuild of the star: \\d+\\.\\d\\d s.*"));
+    for (String changed : new String[] {"10", "100"}) {
+      assertThat(
+          run.out,
+          matchesPattern(
+              "(?s).* +"
+                  + changed
+                  + " changed keys: history write .* key-scoped refresh \\d+\\.\\d+ s .*"
+                  + "rows the rebuild still changed: 0\n.*"));
+    }
+  }
+
+  @Test
+  public void starRefreshWithoutChangedKeysIsAUsageError() {
+    StarflowCli.Run run = StarflowCli.run("bench", "--star-refresh", "--changed", "0");
+    assertThat(run.out + run.err, run.exitCode, equalTo(2));
+    assertThat(run.err, containsString("every --changed positive"));
+  }
+
+  @Test
   public void heapScalingOnGivenFilesIsAUsageError() {
     StarflowCli.Run run =
         StarflowCli.run("bench", "--input", "/nonexistent/*.jsonl", "--heap-scaling");
