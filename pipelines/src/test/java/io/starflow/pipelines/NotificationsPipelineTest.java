@@ -77,6 +77,7 @@ public class NotificationsPipelineTest {
 
       assertThat("calls", api.calls(), lessThanOrEqualTo(100L));
       assertThat("some calls failed and were retried", api.failedCalls(), greaterThan(0L));
+      assertThat("every fifth call failed", api.failedCalls(), equalTo(api.calls() / 5));
       assertThat("rate limit", api.peakCallsPerSecond(), lessThanOrEqualTo(5L));
       assertThat(
           "every known order is enriched",

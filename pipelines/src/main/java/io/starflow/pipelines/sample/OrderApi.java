@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -25,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A sample order service, on 127.0.0.1: {@code POST /orders/bulk} with {@code {"ids": [...]}}
  * answers {@code {"orders": [...], "missing": [...]}}. It counts calls and the ids asked for,
  * records when each call came, and can fail a share of calls (HTTP 503, or an answer slower than
- * any sensible timeout) to show retries at work.
+ * any sensible timeout) to show retries at work, on a fixed schedule of calls (see {@link
+ * #failure}).
  */
 public final class OrderApi implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +38,6 @@ public final class OrderApi implements AutoCloseable {
   private final AtomicLong calls = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong idsAsked = new AtomicLong();
-  private final Random random = new Random(11);
   private volatile double failureRate;
   private volatile long slowMillis = 5_000;
 
@@ -111,23 +110,20 @@ public final class OrderApi implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      calls.incrementAndGet();
+      long call = calls.incrementAndGet();
       callTimes.add(System.nanoTime());
       if (!"POST".equals(exchange.getRequestMethod())) {
         send(exchange, 405, "{\"error\":\"POST only\"}");
         return;
       }
       JsonNode request = JSON.readTree(exchange.getRequestBody().readAllBytes());
-      double roll;
-      synchronized (random) {
-        roll = random.nextDouble();
-      }
-      if (roll < failureRate / 2) {
+      long failure = failure(call);
+      if (failure > 0 && failure % 2 == 1) {
         failed.incrementAndGet();
         send(exchange, 503, "{\"error\":\"busy\"}");
         return;
       }
-      if (roll < failureRate) {
+      if (failure > 0) {
         failed.incrementAndGet();
         try {
           Thread.sleep(slowMillis);
@@ -157,6 +153,17 @@ public final class OrderApi implements AutoCloseable {
       }
       send(exchange, 200, JSON.writeValueAsString(answer));
     }
+  }
+
+  /**
+   * Which failure the {@code call}-th call is (1, 2, ... counting failures; odd ones answer 503,
+   * even ones slowly), or 0 when it succeeds: the failure rate's share of calls fails, evenly
+   * spread, the same calls in every run (with a rate of 0.2, calls 5, 10, 15, ...).
+   */
+  private long failure(long call) {
+    double rate = failureRate;
+    long failures = (long) Math.floor(call * rate + 1e-9);
+    return failures > (long) Math.floor((call - 1) * rate + 1e-9) ? failures : 0;
   }
 
   private static void send(HttpExchange exchange, int status, String body) throws IOException {

@@ -24,7 +24,7 @@ import org.junit.rules.TemporaryFolder;
  * that repeats the name). After a whole demo run, no table, dead letter or log line holds any of it
  * raw: only keyed digests.
  */
-public class PiiScanTest {
+public class PiiScanIT {
   @Rule public final TemporaryFolder folder = new TemporaryFolder();
 
   private static final Pattern RAW =
