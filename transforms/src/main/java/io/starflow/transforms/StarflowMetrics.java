@@ -91,6 +91,12 @@ public final class StarflowMetrics {
   public static final String EVENTS_REJECTED = "events_rejected_dead_lettered";
   public static final String EVENTS_UNKNOWN_TYPE = "events_unknown_type_dead_lettered";
 
+  /**
+   * Aggregates whose state a streaming fold released after they were idle (reloaded from the
+   * warehouse at their next event).
+   */
+  public static final String AGGREGATES_RELEASED = "aggregates_released";
+
   /** Events a point-in-time rebuild replayed, and how many a replay from the start would take. */
   public static final String EVENTS_REPLAYED = "events_replayed";
 

@@ -2,6 +2,7 @@ package io.starflow.transforms.events;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.ColumnType;
@@ -28,7 +29,6 @@ import java.util.function.LongFunction;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -47,6 +47,7 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
@@ -85,6 +86,11 @@ import org.joda.time.Duration;
  *       that arrives after that starts waiting again.
  *   <li>An event the reducer rejects goes to dead letters (stage {@code reduce}); the state stays
  *       and the version counts as applied.
+ *   <li>A streaming run keeps an aggregate's state, next version and last 1,000 applied versions in
+ *       Beam state (the state with {@link Reducer#stateCoder()}) until the aggregate has been idle
+ *       for {@link #withIdleAfter} (processing time, default 10 min); then it is released, and the
+ *       next event reloads it from the warehouse. State thus follows the aggregates that are
+ *       active, not all there ever were.
  * </ul>
  *
  * <p>Output: the state after each event (for {@code T} and {@code T_history}) and the rows of
@@ -93,11 +99,13 @@ import org.joda.time.Duration;
  * it makes them and outputs where ({@link Result#stagedStates}, {@link Result#stagedRecords}), for
  * {@code Mirror.applyStaged} to apply set-based.
  */
-public final class FoldEvents<S extends Serializable>
+@AutoValue
+public abstract class FoldEvents<S extends Serializable>
     extends PTransform<PCollection<DomainEvent>, FoldEvents.Result> {
   public static final int DEFAULT_SNAPSHOT_EVERY = 100;
   public static final int DEFAULT_MAX_HELD = 10_000;
   public static final Duration DEFAULT_HOLD_FOR = Duration.standardMinutes(5);
+  public static final Duration DEFAULT_IDLE_AFTER = Duration.standardMinutes(10);
 
   /**
    * Shards of aggregates a bounded run stages and folds apart: each is one bundle, read back from
@@ -124,43 +132,60 @@ public final class FoldEvents<S extends Serializable>
           TableColumn.of("version", ColumnType.BIGINT),
           TableColumn.of("event", ColumnType.BYTES));
 
-  private final Reducer<S> reducer;
-  private final Warehouse warehouse;
-  private final int snapshotEvery;
-  private final int maxHeld;
-  private final Duration holdFor;
-  private final ErrorHandler<BadRecord, ?> errorHandler;
-  private final BadRecordRouter router;
+  abstract Reducer<S> reducer();
 
-  private FoldEvents(
-      Reducer<S> reducer,
-      Warehouse warehouse,
-      int snapshotEvery,
-      int maxHeld,
-      Duration holdFor,
-      ErrorHandler<BadRecord, ?> errorHandler,
-      BadRecordRouter router) {
-    this.reducer = reducer;
-    this.warehouse = warehouse;
-    this.snapshotEvery = snapshotEvery;
-    this.maxHeld = maxHeld;
-    this.holdFor = holdFor;
-    this.errorHandler = errorHandler;
-    this.router = router;
+  abstract Warehouse warehouse();
+
+  abstract int snapshotEvery();
+
+  abstract int maxHeld();
+
+  abstract Duration holdFor();
+
+  abstract Duration idleAfter();
+
+  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+  abstract BadRecordRouter badRecordRouter();
+
+  abstract Builder<S> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<S extends Serializable> {
+    abstract Builder<S> setReducer(Reducer<S> reducer);
+
+    abstract Builder<S> setWarehouse(Warehouse warehouse);
+
+    abstract Builder<S> setSnapshotEvery(int snapshotEvery);
+
+    abstract Builder<S> setMaxHeld(int maxHeld);
+
+    abstract Builder<S> setHoldFor(Duration holdFor);
+
+    abstract Builder<S> setIdleAfter(Duration idleAfter);
+
+    abstract Builder<S> setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract Builder<S> setBadRecordRouter(BadRecordRouter router);
+
+    abstract FoldEvents<S> build();
   }
 
   public static <S extends Serializable> FoldEvents<S> with(
       Reducer<S> reducer, Warehouse warehouse) {
-    checkArgumentNotNull(reducer, "reducer");
-    checkArgumentNotNull(warehouse, "warehouse");
-    return new FoldEvents<>(
-        reducer,
-        warehouse,
-        DEFAULT_SNAPSHOT_EVERY,
-        DEFAULT_MAX_HELD,
-        DEFAULT_HOLD_FOR,
-        new DefaultErrorHandler<>(),
-        BadRecordRouter.THROWING_ROUTER);
+    checkArgumentNotNull(reducer, "FoldEvents.with(reducer, warehouse) called with null reducer");
+    checkArgumentNotNull(
+        warehouse, "FoldEvents.with(reducer, warehouse) called with null warehouse");
+    return new AutoValue_FoldEvents.Builder<S>()
+        .setReducer(reducer)
+        .setWarehouse(warehouse)
+        .setSnapshotEvery(DEFAULT_SNAPSHOT_EVERY)
+        .setMaxHeld(DEFAULT_MAX_HELD)
+        .setHoldFor(DEFAULT_HOLD_FOR)
+        .setIdleAfter(DEFAULT_IDLE_AFTER)
+        .setBadRecordErrorHandler(new DefaultErrorHandler<>())
+        .setBadRecordRouter(BadRecordRouter.THROWING_ROUTER)
+        .build();
   }
 
   /** Stores the state every {@code n} versions of an aggregate (0: never). */
@@ -168,7 +193,7 @@ public final class FoldEvents<S extends Serializable>
     if (n < 0) {
       throw new IllegalArgumentException("withSnapshotEvery(n): must not be negative, was " + n);
     }
-    return new FoldEvents<>(reducer, warehouse, n, maxHeld, holdFor, errorHandler, router);
+    return toBuilder().setSnapshotEvery(n).build();
   }
 
   /** In a streaming run, the most events an aggregate holds behind a gap. */
@@ -176,25 +201,51 @@ public final class FoldEvents<S extends Serializable>
     if (max < 1) {
       throw new IllegalArgumentException("withMaxHeld(max): must be at least 1, was " + max);
     }
-    return new FoldEvents<>(reducer, warehouse, snapshotEvery, max, holdFor, errorHandler, router);
+    return toBuilder().setMaxHeld(max).build();
   }
 
   /** In a streaming run, how long events wait behind a gap (processing time). */
   public FoldEvents<S> withHoldFor(Duration holdFor) {
-    return new FoldEvents<>(
-        reducer, warehouse, snapshotEvery, maxHeld, holdFor, errorHandler, router);
+    checkArgumentNotNull(holdFor, "withHoldFor(holdFor) called with null holdFor");
+    if (!holdFor.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("withHoldFor(holdFor): must be positive, was " + holdFor);
+    }
+    return toBuilder().setHoldFor(holdFor).build();
+  }
+
+  /**
+   * In a streaming run, how long an aggregate without events keeps its state in the pipeline
+   * (processing time, default 10 min); after that its next event reloads it from the warehouse.
+   * Keep it well above the time the fold's rows take to be written.
+   */
+  public FoldEvents<S> withIdleAfter(Duration idleAfter) {
+    checkArgumentNotNull(idleAfter, "withIdleAfter(idleAfter) called with null idleAfter");
+    if (!idleAfter.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException(
+          "withIdleAfter(idleAfter): must be positive, was " + idleAfter);
+    }
+    return toBuilder().setIdleAfter(idleAfter).build();
   }
 
   public FoldEvents<S> withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "withBadRecordErrorHandler(handler) called with null handler");
-    return new FoldEvents<>(
-        reducer,
-        warehouse,
-        snapshotEvery,
-        maxHeld,
-        holdFor,
-        handler,
-        BadRecordRouter.RECORDING_ROUTER);
+    return toBuilder()
+        .setBadRecordErrorHandler(handler)
+        .setBadRecordRouter(BadRecordRouter.RECORDING_ROUTER)
+        .build();
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("aggregateType", reducer().aggregateType()).withLabel("Aggregate"))
+        .add(DisplayData.item("reducer", reducer().getClass()).withLabel("Reducer"))
+        .add(DisplayData.item("warehouse", warehouse().displayUrl()).withLabel("Warehouse"))
+        .add(DisplayData.item("snapshotEvery", snapshotEvery()).withLabel("Snapshot every"))
+        .add(DisplayData.item("maxHeld", maxHeld()).withLabel("Most events held per aggregate"))
+        .add(DisplayData.item("holdFor", holdFor()).withLabel("Events wait behind a gap for"))
+        .add(DisplayData.item("idleAfter", idleAfter()).withLabel("State released when idle for"));
   }
 
   /**
@@ -276,7 +327,8 @@ public final class FoldEvents<S extends Serializable>
   @Override
   public Result expand(PCollection<DomainEvent> input) {
     Folder<S> folder =
-        new Folder<>(reducer, warehouse, new EventTables(reducer), snapshotEvery, router);
+        new Folder<>(
+            reducer(), warehouse(), new EventTables(reducer()), snapshotEvery(), badRecordRouter());
     PCollection<DomainEvent> global =
         input.apply("InGlobalWindow", Window.<DomainEvent>into(new GlobalWindows()));
     if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
@@ -293,10 +345,10 @@ public final class FoldEvents<S extends Serializable>
             .setCoder(KvCoder.of(StringUtf8Coder.of(), DomainEventCoder.of()))
             .apply(
                 "SequenceAndFold",
-                ParDo.of(new StreamFoldFn<>(folder, maxHeld, holdFor))
+                ParDo.of(new StreamFoldFn<>(folder, maxHeld(), holdFor(), idleAfter()))
                     .withOutputTags(
                         STATES, TupleTagList.of(RECORDS).and(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, result);
+    DeadLetters.collect(badRecordErrorHandler(), result);
     return new Result(
         input.getPipeline(),
         Map.of(
@@ -313,9 +365,9 @@ public final class FoldEvents<S extends Serializable>
     PCollectionTuple staged =
         events.apply(
             "StageEvents",
-            ParDo.of(new StageEventsFn<>(folder, warehouse))
+            ParDo.of(new StageEventsFn<>(folder, warehouse()))
                 .withOutputTags(EVENT_PARTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, staged);
+    DeadLetters.collect(badRecordErrorHandler(), staged);
     PCollectionTuple folded =
         staged
             .get(EVENT_PARTS)
@@ -324,11 +376,11 @@ public final class FoldEvents<S extends Serializable>
             .apply("AllStagedOfAShard", GroupByKey.create())
             .apply(
                 "SequenceAndFold",
-                ParDo.of(new FoldShardFn<>(folder, warehouse))
+                ParDo.of(new FoldShardFn<>(folder, warehouse()))
                     .withOutputTags(
                         STAGED_STATES,
                         TupleTagList.of(STAGED_RECORDS).and(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, folded);
+    DeadLetters.collect(badRecordErrorHandler(), folded);
     KvCoder<String, String> names = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
     return new Result(
         events.getPipeline(),
@@ -746,8 +798,7 @@ public final class FoldEvents<S extends Serializable>
     private final StateSpec<ValueState<Long>> nextSpec = StateSpecs.value(VarLongCoder.of());
 
     @StateId("state")
-    private final StateSpec<ValueState<Serializable>> stateSpec =
-        StateSpecs.value(SerializableCoder.of(Serializable.class));
+    private final StateSpec<ValueState<S>> stateSpec;
 
     @StateId("held")
     private final StateSpec<BagState<DomainEvent>> heldSpec = StateSpecs.bag(DomainEventCoder.of());
@@ -766,10 +817,19 @@ public final class FoldEvents<S extends Serializable>
     @TimerId("end")
     private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    StreamFoldFn(Folder<S> folder, int maxHeld, Duration holdFor) {
+    /** Fires once the aggregate has had no event for {@code idleAfter}: its state is released. */
+    @TimerId("idle")
+    private final TimerSpec idleSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    private final Duration idleAfter;
+    private final Counter released = StarflowMetrics.counter(StarflowMetrics.AGGREGATES_RELEASED);
+
+    StreamFoldFn(Folder<S> folder, int maxHeld, Duration holdFor, Duration idleAfter) {
       this.folder = folder;
       this.maxHeld = maxHeld;
       this.holdFor = holdFor;
+      this.idleAfter = idleAfter;
+      this.stateSpec = StateSpecs.value(folder.reducer.stateCoder());
     }
 
     @Teardown
@@ -782,12 +842,13 @@ public final class FoldEvents<S extends Serializable>
     public void process(
         @Element KV<String, DomainEvent> element,
         @StateId("next") ValueState<Long> next,
-        @StateId("state") ValueState<Serializable> state,
+        @StateId("state") ValueState<S> state,
         @StateId("held") BagState<DomainEvent> held,
         @StateId("heldCount") ValueState<Long> heldCount,
         @StateId("applied") MapState<Long, String> appliedVersions,
         @TimerId("gap") Timer gap,
         @TimerId("end") Timer end,
+        @TimerId("idle") Timer idle,
         BoundedWindow window,
         MultiOutputReceiver out)
         throws Exception {
@@ -803,7 +864,7 @@ public final class FoldEvents<S extends Serializable>
           folder.settle(
               event.aggregateId(),
               next.read(),
-              (S) state.read(),
+              state.read(),
               events,
               version -> appliedVersions.get(version).read(),
               applied -> {
@@ -840,6 +901,30 @@ public final class FoldEvents<S extends Serializable>
         gap.offset(holdFor).setRelative();
         end.set(window.maxTimestamp());
       }
+      idle.offset(idleAfter).setRelative();
+    }
+
+    /**
+     * Releases an idle aggregate's state: its next event reloads the state, and the versions it has
+     * applied, from the warehouse. One with events held behind a gap waits for the gap's timer.
+     */
+    @OnTimer("idle")
+    public void onIdle(
+        @StateId("next") ValueState<Long> next,
+        @StateId("state") ValueState<S> state,
+        @StateId("heldCount") ValueState<Long> heldCount,
+        @StateId("applied") MapState<Long, String> appliedVersions,
+        @TimerId("idle") Timer idle) {
+      Long waiting = heldCount.read();
+      if (waiting != null && waiting > 0) {
+        idle.offset(idleAfter).setRelative();
+        return;
+      }
+      next.clear();
+      state.clear();
+      heldCount.clear();
+      appliedVersions.clear();
+      released.inc();
     }
 
     @OnTimer("gap")

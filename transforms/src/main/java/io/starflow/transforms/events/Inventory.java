@@ -4,12 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.DomainEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.beam.sdk.coders.BigDecimalCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
  * The sample aggregate: the stock of one SKU, valued at its weighted average cost.
@@ -85,6 +93,40 @@ public final class Inventory implements Reducer<Inventory.State> {
   @Override
   public String keyColumn() {
     return "sku";
+  }
+
+  @Override
+  public Coder<State> stateCoder() {
+    return StateCoder.INSTANCE;
+  }
+
+  /** A {@link State} as its SKU, on hand, reserved and value, field by field. */
+  private static final class StateCoder extends CustomCoder<State> {
+    static final StateCoder INSTANCE = new StateCoder();
+
+    @Override
+    public void encode(State state, OutputStream out) throws IOException {
+      StringUtf8Coder.of().encode(state.sku, out);
+      VarLongCoder.of().encode(state.onHand, out);
+      VarLongCoder.of().encode(state.reserved, out);
+      BigDecimalCoder.of().encode(state.value, out);
+    }
+
+    @Override
+    public State decode(InputStream in) throws IOException {
+      return new State(
+          StringUtf8Coder.of().decode(in),
+          VarLongCoder.of().decode(in),
+          VarLongCoder.of().decode(in),
+          BigDecimalCoder.of().decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+
+    private Object readResolve() {
+      return INSTANCE;
+    }
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.starflow.schemas.DomainEvent;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
 
 /**
  * Folds an aggregate's events, in version order, into its state. Implement it for your aggregate;
@@ -19,6 +20,13 @@ public interface Reducer<S extends Serializable> extends Serializable {
 
   /** The name of the column that holds the aggregate id in the warehouse (e.g. {@code sku}). */
   String keyColumn();
+
+  /**
+   * How a streaming fold keeps the state in Beam state between events: a deterministic coder of
+   * every field (Java serialization, {@code SerializableCoder.of(MyState.class)}, works but is
+   * larger and slower; {@link Inventory#stateCoder()} is an example of a real one).
+   */
+  Coder<S> stateCoder();
 
   /** The state before the first event. */
   S initial(String aggregateId);
