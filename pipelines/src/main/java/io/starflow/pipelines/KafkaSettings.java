@@ -1,6 +1,7 @@
 package io.starflow.pipelines;
 
 import com.google.auto.value.AutoValue;
+import io.starflow.transforms.debezium.CommitTimes;
 import io.starflow.transforms.io.ReadKafkaRecords;
 import java.io.Serializable;
 import java.util.List;
@@ -65,6 +66,8 @@ public abstract class KafkaSettings implements Serializable {
   public ReadKafkaRecords read() {
     ReadKafkaRecords read =
         io.starflow.transforms.io.KafkaRecords.read(bootstrapServers(), topics())
+            // a Debezium change's commit time; other records keep their Kafka timestamp
+            .withEventTimeOf(CommitTimes::of)
             .withStart(start())
             .withMaxEventDelay(maxEventDelay())
             .withConsumerConfig(consumerConfig());

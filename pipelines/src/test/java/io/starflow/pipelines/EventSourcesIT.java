@@ -5,8 +5,8 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.starflow.pipelines.sample.RetailInventory;
 import io.starflow.schemas.DomainEvent;
+import io.starflow.transforms.DecodeException;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.debezium.DecodeException;
 import io.starflow.transforms.events.DomainEventJson;
 import io.starflow.transforms.events.ReadEventStore;
 import io.starflow.transforms.testing.EmbeddedKafka;

@@ -1,12 +1,6 @@
 package io.starflow.transforms.deadletter;
 
-import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.warehouse.Warehouse;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
-import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
-import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
-import org.apache.beam.sdk.values.PCollectionTuple;
 
 /** Where records that Starflow cannot take end up: the warehouse's {@code dead_letter} table. */
 public final class DeadLetters {
@@ -28,36 +22,5 @@ public final class DeadLetters {
   public static WriteDeadLetters to(
       Warehouse warehouse, @javax.annotation.Nullable io.starflow.transforms.pii.PiiMasking pii) {
     return new WriteDeadLetters(warehouse, pii);
-  }
-
-  /**
-   * Gives the bad records a transform routed to {@link BadRecordRouter#BAD_RECORD_TAG} to {@code
-   * handler}.
-   */
-  public static void collect(ErrorHandler<BadRecord, ?> handler, PCollectionTuple result) {
-    handler.addErrorCollection(
-        result
-            .get(BadRecordRouter.BAD_RECORD_TAG)
-            .setCoder(BadRecord.getCoder(result.getPipeline())));
-  }
-
-  /**
-   * Sends {@code raw}, which failed at {@code stage} for {@code reason}, to the dead letters
-   * through {@code router}: the record whole, with its origin.
-   */
-  public static void route(
-      BadRecordRouter router,
-      DoFn.MultiOutputReceiver out,
-      String stage,
-      RawRecord raw,
-      Exception cause,
-      String reason)
-      throws Exception {
-    router.route(
-        out,
-        FailedRecord.of(stage, raw.origin(), raw.value()),
-        FailedRecord.coder(),
-        cause,
-        reason);
   }
 }

@@ -2,8 +2,9 @@ package io.starflow.transforms.deadletter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.starflow.transforms.FailedRecord;
+import io.starflow.transforms.Json;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.io.Json;
 import io.starflow.transforms.io.Origins;
 import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.Warehouse;

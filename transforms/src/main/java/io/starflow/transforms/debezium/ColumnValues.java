@@ -1,11 +1,10 @@
 package io.starflow.transforms.debezium;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
-import io.starflow.schemas.Identifiers;
-import io.starflow.schemas.WarehouseNames;
+import io.starflow.transforms.ColumnInference;
+import io.starflow.transforms.DecodeException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -18,59 +17,34 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
 import java.util.UUID;
-import javax.annotation.Nullable;
 
 /**
  * Turns the JSON value of one column into a typed {@link Column}, following the column's Kafka
- * Connect schema when there is one and the JSON value's own shape when there is not.
+ * Connect schema when there is one and the JSON value's own shape ({@link ColumnInference}) when
+ * there is not.
  */
 public final class ColumnValues {
   private final String placeholder;
   private final byte[] placeholderBytes;
+  private final ColumnInference inference;
 
   /** Values of sources that never leave a value out (no placeholder value can match). */
   public static ColumnValues withoutPlaceholder() {
-    return new ColumnValues("\u0000starflow:no-placeholder\u0000");
+    return new ColumnValues(ColumnInference.NO_PLACEHOLDER);
   }
 
   public ColumnValues(String placeholder) {
     this.placeholder = placeholder;
     this.placeholderBytes = placeholder.getBytes(StandardCharsets.UTF_8);
+    this.inference = new ColumnInference(placeholder);
   }
 
-  /**
-   * The warehouse name of the source column or field {@code name} ({@link WarehouseNames#column}),
-   * or a {@link DecodeException} when it cannot be a column name at all.
-   */
-  public static String columnName(String name) {
-    if (!Identifiers.isValid(name)) {
-      throw new DecodeException("column name '" + name + "' is not a valid identifier");
-    }
-    try {
-      return WarehouseNames.column(name);
-    } catch (IllegalArgumentException e) {
-      throw new DecodeException(e.getMessage());
-    }
-  }
-
-  /** Refuses {@code columns} when two of their names are equal ignoring case. */
-  public static List<Column> distinct(List<Column> columns) {
-    List<String> names = new ArrayList<>(columns.size());
-    columns.forEach(c -> names.add(c.name()));
-    String collision = WarehouseNames.caseCollision(names);
-    if (collision != null) {
-      throw new DecodeException(
-          "columns "
-              + collision
-              + " land in one warehouse column: names are compared ignoring case, and a source"
-              + " column named like one of Starflow's lands as source_<name>");
-    }
-    return columns;
+  /** A column without a schema: its type follows the JSON value ({@link ColumnInference}). */
+  public Column inferred(String name, JsonNode value) {
+    return inference.inferred(name, value);
   }
 
   /** A column typed by its schema. */
@@ -89,40 +63,6 @@ public final class ColumnValues {
     }
   }
 
-  /** A column without a schema: its type follows the JSON value. */
-  public Column inferred(String name, JsonNode value) {
-    if (value == null || value.isNull()) {
-      return Column.of(name, null, null);
-    }
-    if (value.isTextual()) {
-      if (value.textValue().equals(placeholder)) {
-        return Column.unavailable(name, ColumnType.STRING);
-      }
-      return Column.of(name, ColumnType.STRING, value.textValue());
-    }
-    if (value.isBoolean()) {
-      return Column.of(name, ColumnType.BOOLEAN, value.booleanValue());
-    }
-    if (value.isIntegralNumber()) {
-      if (value.canConvertToLong()) {
-        return Column.of(name, ColumnType.BIGINT, value.longValue());
-      }
-      return Column.of(name, ColumnType.VARIABLE_DECIMAL, new BigDecimal(value.bigIntegerValue()));
-    }
-    if (value.isNumber()) {
-      double d = value.doubleValue();
-      if (Double.isInfinite(d)) {
-        throw new DecodeException(
-            "value " + shown(value) + " of column '" + name + "' is out of range of a double");
-      }
-      return Column.of(name, ColumnType.DOUBLE, d);
-    }
-    if (isPlaceholderList(value)) {
-      return Column.unavailable(name, ColumnType.JSON);
-    }
-    return Column.of(name, ColumnType.JSON, value.toString());
-  }
-
   private boolean isPlaceholder(FieldSchema schema, JsonNode value) {
     if (value.isTextual()) {
       String text = value.textValue();
@@ -131,14 +71,7 @@ public final class ColumnValues {
       }
       return text.equals(placeholder);
     }
-    return isPlaceholderList(value);
-  }
-
-  private boolean isPlaceholderList(JsonNode value) {
-    return value.isArray()
-        && value.size() == 1
-        && value.get(0).isTextual()
-        && value.get(0).textValue().equals(placeholder);
+    return inference.isPlaceholderList(value);
   }
 
   private Object convert(FieldSchema schema, JsonNode value) {
@@ -275,7 +208,7 @@ public final class ColumnValues {
 
   private static Instant zonedTimestamp(FieldSchema schema, JsonNode value) {
     String text = text(schema, value);
-    Instant fast = utcTimestamp(text);
+    Instant fast = ColumnInference.utcTimestamp(text);
     if (fast != null) {
       return fast;
     }
@@ -284,68 +217,6 @@ public final class ColumnValues {
     } catch (DateTimeParseException e) {
       throw doesNotFit(schema, value, "not an ISO-8601 timestamp with offset");
     }
-  }
-
-  /**
-   * Parses {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, the form Debezium writes ZonedTimestamps in,
-   * without a formatter; null for any other form.
-   */
-  public static @Nullable Instant utcTimestamp(String text) {
-    int length = text.length();
-    if (length < 20
-        || text.charAt(length - 1) != 'Z'
-        || text.charAt(4) != '-'
-        || text.charAt(7) != '-'
-        || text.charAt(10) != 'T'
-        || text.charAt(13) != ':'
-        || text.charAt(16) != ':') {
-      return null;
-    }
-    int year = (int) digits(text, 0, 4);
-    int month = (int) digits(text, 5, 7);
-    int day = (int) digits(text, 8, 10);
-    int hour = (int) digits(text, 11, 13);
-    int minute = (int) digits(text, 14, 16);
-    int second = (int) digits(text, 17, 19);
-    int nanos = 0;
-    if (length > 20) {
-      int fractionDigits = length - 21;
-      if (text.charAt(19) != '.' || fractionDigits < 1 || fractionDigits > 9) {
-        return null;
-      }
-      nanos = (int) digits(text, 20, length - 1);
-      for (int i = fractionDigits; i < 9; i++) {
-        nanos *= 10;
-      }
-    }
-    if ((year | month | day | hour | minute | second | nanos) < 0) {
-      return null;
-    }
-    try {
-      return LocalDateTime.of(year, month, day, hour, minute, second, nanos)
-          .toInstant(ZoneOffset.UTC);
-    } catch (DateTimeException e) {
-      return null;
-    }
-  }
-
-  /**
-   * The decimal number in {@code text[from, to)}, or -1 if it holds anything but digits or more
-   * than 18 of them.
-   */
-  static long digits(String text, int from, int to) {
-    if (to - from > 18) {
-      return -1;
-    }
-    long value = 0;
-    for (int i = from; i < to; i++) {
-      char c = text.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value;
   }
 
   private static BigDecimal decimal(FieldSchema schema, JsonNode value) {
@@ -394,20 +265,8 @@ public final class ColumnValues {
     }
   }
 
-  /**
-   * A value as a reason shows it: always a JSON string literal, so that personal data masking can
-   * withhold every quoted value in a reason, whatever the value's JSON type.
-   */
-  static String shown(JsonNode value) {
-    String text = value.isValueNode() ? value.asText() : value.toString();
-    if (text.length() > 80) {
-      text = text.substring(0, 77) + "...";
-    }
-    return JsonNodeFactory.instance.textNode(text).toString();
-  }
-
   private static DecodeException doesNotFit(FieldSchema schema, JsonNode value, String why) {
-    String shown = shown(value);
+    String shown = ColumnInference.shown(value);
     String declared = schema.name == null ? schema.type : schema.type + " " + schema.name;
     return new DecodeException(
         "value "

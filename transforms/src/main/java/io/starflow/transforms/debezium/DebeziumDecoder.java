@@ -15,7 +15,9 @@ import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.Truncation;
 import io.starflow.schemas.WarehouseNames;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.ColumnInference;
+import io.starflow.transforms.DecodeException;
+import io.starflow.transforms.Json;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -365,7 +367,7 @@ public final class DebeziumDecoder implements Serializable {
             .setSourceOp(op)
             .setPosition(Positions.of(source))
             .setEventTime(eventTime(source, payload))
-            .setColumns(ColumnValues.distinct(columns))
+            .setColumns(ColumnInference.distinct(columns))
             .setOrigin(origin);
     SortedMap<String, String> about = new TreeMap<>();
     for (String name : SOURCE_FIELDS) {
@@ -412,7 +414,7 @@ public final class DebeziumDecoder implements Serializable {
     }
     List<String> names = new ArrayList<>(configured.size());
     for (String column : configured) {
-      names.add(ColumnValues.columnName(column));
+      names.add(ColumnInference.columnName(column));
     }
     return names;
   }
@@ -446,7 +448,7 @@ public final class DebeziumDecoder implements Serializable {
     Iterator<Map.Entry<String, JsonNode>> entries = row.fields();
     while (entries.hasNext()) {
       Map.Entry<String, JsonNode> entry = entries.next();
-      columns.add(values.inferred(ColumnValues.columnName(entry.getKey()), entry.getValue()));
+      columns.add(values.inferred(ColumnInference.columnName(entry.getKey()), entry.getValue()));
     }
     return columns;
   }

@@ -3,6 +3,7 @@ package io.starflow.transforms.debezium;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.Truncation;
+import io.starflow.transforms.DecodeException;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.Tally;
 import java.io.Serializable;

@@ -10,7 +10,7 @@ import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.Truncation;
 import io.starflow.schemas.WarehouseNames;
-import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.BadRecords;
 import java.util.Map;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
@@ -185,7 +185,7 @@ public abstract class DecodeDebezium
                     TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)
                         .and(TOMBSTONES)
                         .and(TRUNCATIONS)));
-    DeadLetters.collect(badRecordErrorHandler(), result);
+    BadRecords.collect(badRecordErrorHandler(), result);
     return new Result(
         input.getPipeline(),
         result.get(DECODED).setCoder(ChangeRecordCoder.of()),
@@ -257,7 +257,7 @@ public abstract class DecodeDebezium
 
             @Override
             public void failed(RawRecord failed, Exception cause, String reason) throws Exception {
-              DeadLetters.route(router, out, STAGE, failed, cause, reason);
+              BadRecords.route(router, out, STAGE, failed, cause, reason);
             }
           });
     }

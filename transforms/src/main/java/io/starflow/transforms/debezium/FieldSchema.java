@@ -2,6 +2,8 @@ package io.starflow.transforms.debezium;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starflow.schemas.ColumnType;
+import io.starflow.transforms.ColumnInference;
+import io.starflow.transforms.DecodeException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.annotation.Nullable;
@@ -27,7 +29,7 @@ final class FieldSchema {
   private FieldSchema(
       String field, String type, @Nullable String name, Map<String, String> parameters) {
     this.field = field;
-    this.column = ColumnValues.columnName(field);
+    this.column = ColumnInference.columnName(field);
     this.type = type;
     this.name = name;
     this.parameters = parameters;

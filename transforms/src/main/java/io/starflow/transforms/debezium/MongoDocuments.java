@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.ColumnInference;
+import io.starflow.transforms.DecodeException;
+import io.starflow.transforms.Json;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -52,7 +54,7 @@ final class MongoDocuments {
     List<Column> columns = new ArrayList<>(document.size());
     for (Iterator<Map.Entry<String, JsonNode>> it = document.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
-      columns.add(column(ColumnValues.columnName(field.getKey()), field.getValue(), values));
+      columns.add(column(ColumnInference.columnName(field.getKey()), field.getValue(), values));
     }
     return columns;
   }

@@ -3,7 +3,9 @@ package io.starflow.transforms.debezium;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starflow.schemas.SourcePosition;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.ColumnInference;
+import io.starflow.transforms.DecodeException;
+import io.starflow.transforms.Json;
 import java.io.IOException;
 import javax.annotation.Nullable;
 
@@ -127,8 +129,8 @@ final class Positions {
     if (comma < 0) {
       return null;
     }
-    long first = comma > 2 ? ColumnValues.digits(text, 2, comma) : -1;
-    long second = n - 2 > comma + 3 ? ColumnValues.digits(text, comma + 3, n - 2) : -1;
+    long first = comma > 2 ? ColumnInference.digits(text, 2, comma) : -1;
+    long second = n - 2 > comma + 3 ? ColumnInference.digits(text, comma + 3, n - 2) : -1;
     return first < 0 || second < 0 ? null : new long[] {first, second};
   }
 

@@ -5,9 +5,9 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.RawRecord;
+import io.starflow.transforms.BadRecords;
+import io.starflow.transforms.DecodeException;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.debezium.DecodeException;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -102,7 +102,7 @@ public final class DecodeEcst extends PTransform<PCollection<RawRecord>, DecodeE
             ParDo.of(new DecodeFn(new EcstDecoder(format), router))
                 .withOutputTags(
                     CHANGES, TupleTagList.of(BRONZE).and(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, result);
+    BadRecords.collect(errorHandler, result);
     return new Result(
         input.getPipeline(),
         result.get(BRONZE).setCoder(ChangeRecordCoder.of()),
@@ -131,10 +131,10 @@ public final class DecodeEcst extends PTransform<PCollection<RawRecord>, DecodeE
       } catch (EcstDecoder.OversizedException e) {
         oversized.inc();
         failed.inc();
-        DeadLetters.route(router, out, "ingest", raw, e, e.getMessage());
+        BadRecords.route(router, out, "ingest", raw, e, e.getMessage());
       } catch (DecodeException | IllegalArgumentException e) {
         failed.inc();
-        DeadLetters.route(router, out, "decode", raw, e, e.getMessage());
+        BadRecords.route(router, out, "decode", raw, e, e.getMessage());
       }
     }
   }

@@ -8,10 +8,10 @@ import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.SourcePosition;
-import io.starflow.transforms.debezium.ColumnValues;
-import io.starflow.transforms.debezium.DecodeException;
-import io.starflow.transforms.io.EventTimes;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.ColumnInference;
+import io.starflow.transforms.DecodeException;
+import io.starflow.transforms.EventTimes;
+import io.starflow.transforms.Json;
 import io.starflow.transforms.io.Origins;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +35,7 @@ final class EcstDecoder implements Serializable {
   private static final Pattern FILE = Pattern.compile("(.+):(\\d+)");
 
   private final EcstFormat format;
-  private transient @javax.annotation.Nullable ColumnValues values;
+  private transient @javax.annotation.Nullable ColumnInference values;
 
   EcstDecoder(EcstFormat format) {
     this.format = format;
@@ -92,11 +92,11 @@ final class EcstDecoder implements Serializable {
       Map.Entry<String, JsonNode> field = it.next();
       if (values == null) {
         // ECST events carry no unchanged-value placeholders: use one no value can equal
-        values = ColumnValues.withoutPlaceholder();
+        values = ColumnInference.withoutPlaceholder();
       }
-      columns.add(values.inferred(ColumnValues.columnName(field.getKey()), field.getValue()));
+      columns.add(values.inferred(ColumnInference.columnName(field.getKey()), field.getValue()));
     }
-    ColumnValues.distinct(columns);
+    ColumnInference.distinct(columns);
     List<String> key = new ArrayList<>();
     for (String keyField : format.keyFields()) {
       JsonNode part = data.get(keyField);

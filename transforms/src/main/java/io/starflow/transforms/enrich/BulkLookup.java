@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.Json;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;

@@ -16,12 +16,12 @@ import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.RawRecordCoder;
 import io.starflow.schemas.SourcePosition;
+import io.starflow.transforms.BadRecords;
+import io.starflow.transforms.ColumnInference;
+import io.starflow.transforms.DecodeException;
+import io.starflow.transforms.EventTimes;
+import io.starflow.transforms.Json;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.debezium.ColumnValues;
-import io.starflow.transforms.debezium.DecodeException;
-import io.starflow.transforms.io.EventTimes;
-import io.starflow.transforms.io.Json;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
@@ -217,7 +217,7 @@ public final class EnrichNotifications
             "LookUp",
             ParDo.of(new EnrichFn(settings, router))
                 .withOutputTags(ENRICHED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, result);
+    BadRecords.collect(errorHandler, result);
     return result.get(ENRICHED).setCoder(ChangeRecordCoder.of());
   }
 
@@ -295,7 +295,7 @@ public final class EnrichNotifications
     private final Counter failed = StarflowMetrics.counter(StarflowMetrics.ENRICH_FAILED);
     private final Counter enriched = StarflowMetrics.counter(StarflowMetrics.ENRICHED);
     private transient BulkLookup lookup;
-    private transient ColumnValues values;
+    private transient ColumnInference values;
     private transient Cache<String, Cached> cache;
 
     EnrichFn(Settings settings, BadRecordRouter router) {
@@ -312,7 +312,7 @@ public final class EnrichNotifications
               settings.attempts(),
               settings.timeout(),
               settings.backoff());
-      values = ColumnValues.withoutPlaceholder();
+      values = ColumnInference.withoutPlaceholder();
       cache =
           CACHES.computeIfAbsent(
               settings.url() + " " + settings.cacheSize() + " " + settings.cacheTtl(),
@@ -456,9 +456,9 @@ public final class EnrichNotifications
       List<Column> columns = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = record.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        columns.add(values.inferred(ColumnValues.columnName(field.getKey()), field.getValue()));
+        columns.add(values.inferred(ColumnInference.columnName(field.getKey()), field.getValue()));
       }
-      ColumnValues.distinct(columns);
+      ColumnInference.distinct(columns);
       long version = record.path("version").asLong(-1);
       return ChangeRecord.builder()
           .setTable(settings.table())
@@ -479,7 +479,7 @@ public final class EnrichNotifications
     private void fail(MultiOutputReceiver out, RawRecord raw, String stage, String reason)
         throws Exception {
       failed.inc();
-      DeadLetters.route(router, out, stage, raw, new IllegalStateException(reason), reason);
+      BadRecords.route(router, out, stage, raw, new IllegalStateException(reason), reason);
     }
   }
 }

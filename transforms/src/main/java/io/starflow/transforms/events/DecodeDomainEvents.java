@@ -5,9 +5,9 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import io.starflow.schemas.DomainEvent;
 import io.starflow.schemas.DomainEventCoder;
 import io.starflow.schemas.RawRecord;
+import io.starflow.transforms.BadRecords;
+import io.starflow.transforms.DecodeException;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.debezium.DecodeException;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -54,7 +54,7 @@ public final class DecodeDomainEvents
             "DecodeEvents",
             ParDo.of(new DecodeFn(router))
                 .withOutputTags(DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, result);
+    BadRecords.collect(errorHandler, result);
     return result.get(DECODED).setCoder(DomainEventCoder.of());
   }
 
@@ -74,7 +74,7 @@ public final class DecodeDomainEvents
         decoded.inc();
       } catch (DecodeException | IllegalArgumentException e) {
         failed.inc();
-        DeadLetters.route(router, out, "decode", raw, e, e.getMessage());
+        BadRecords.route(router, out, "decode", raw, e, e.getMessage());
       }
     }
   }

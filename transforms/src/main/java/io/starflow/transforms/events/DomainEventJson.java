@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.starflow.schemas.DomainEvent;
-import io.starflow.transforms.debezium.DecodeException;
-import io.starflow.transforms.io.EventTimes;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.DecodeException;
+import io.starflow.transforms.EventTimes;
+import io.starflow.transforms.Json;
 import java.util.Map;
 import javax.annotation.Nullable;
 

@@ -8,9 +8,9 @@ import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.DomainEvent;
 import io.starflow.schemas.DomainEventCoder;
+import io.starflow.transforms.BadRecords;
+import io.starflow.transforms.FailedRecord;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import io.starflow.transforms.warehouse.MirrorWriter;
 import io.starflow.transforms.warehouse.RowStage;
 import io.starflow.transforms.warehouse.StageChanges;
@@ -348,7 +348,7 @@ public abstract class FoldEvents<S extends Serializable>
                 ParDo.of(new StreamFoldFn<>(folder, maxHeld(), holdFor(), idleAfter()))
                     .withOutputTags(
                         STATES, TupleTagList.of(RECORDS).and(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(badRecordErrorHandler(), result);
+    BadRecords.collect(badRecordErrorHandler(), result);
     return new Result(
         input.getPipeline(),
         Map.of(
@@ -367,7 +367,7 @@ public abstract class FoldEvents<S extends Serializable>
             "StageEvents",
             ParDo.of(new StageEventsFn<>(folder, warehouse()))
                 .withOutputTags(EVENT_PARTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(badRecordErrorHandler(), staged);
+    BadRecords.collect(badRecordErrorHandler(), staged);
     PCollectionTuple folded =
         staged
             .get(EVENT_PARTS)
@@ -380,7 +380,7 @@ public abstract class FoldEvents<S extends Serializable>
                     .withOutputTags(
                         STAGED_STATES,
                         TupleTagList.of(STAGED_RECORDS).and(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(badRecordErrorHandler(), folded);
+    BadRecords.collect(badRecordErrorHandler(), folded);
     KvCoder<String, String> names = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
     return new Result(
         events.getPipeline(),

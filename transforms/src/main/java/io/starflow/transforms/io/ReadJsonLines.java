@@ -5,8 +5,8 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.google.auto.value.AutoValue;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.RawRecordCoder;
+import io.starflow.transforms.BadRecords;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetters;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -90,7 +90,7 @@ public abstract class ReadJsonLines extends PTransform<PBegin, PCollection<RawRe
                 "ReadLines",
                 ParDo.of(new ReadRangeFn(badRecordRouter()))
                     .withOutputTags(LINES, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(badRecordErrorHandler(), read);
+    BadRecords.collect(badRecordErrorHandler(), read);
     return read.get(LINES).setCoder(RawRecordCoder.of());
   }
 
@@ -149,7 +149,7 @@ public abstract class ReadJsonLines extends PTransform<PBegin, PCollection<RawRe
             public void invalid(long number, String lossyText, String reason) throws Exception {
               read.inc();
               unreadable.inc();
-              DeadLetters.route(
+              BadRecords.route(
                   router, out, STAGE, RawRecord.of(origin(number), lossyText), null, reason);
             }
 

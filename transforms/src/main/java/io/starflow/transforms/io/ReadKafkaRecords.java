@@ -5,9 +5,8 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.google.auto.value.AutoValue;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.RawRecordCoder;
+import io.starflow.transforms.BadRecords;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.debezium.CommitTimes;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +21,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
@@ -91,6 +91,8 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
   abstract Duration maxEventDelay();
 
   abstract Map<String, String> consumerConfig();
+
+  abstract @Nullable SerializableFunction<byte[], java.time.Instant> eventTimeOf();
 
   abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
@@ -172,6 +174,18 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     return toBuilder().setMaxEventDelay(maxEventDelay).build();
   }
 
+  /**
+   * Stamps each record with the event time {@code eventTimeOf} finds in its value (given the
+   * value's bytes; null when the record has none), instead of the record's Kafka timestamp, and
+   * keeps the watermark behind the greatest event time seen. A record it finds none in keeps its
+   * Kafka timestamp. It must be cheap: it runs on every record as it is read.
+   */
+  public ReadKafkaRecords withEventTimeOf(
+      SerializableFunction<byte[], java.time.Instant> eventTimeOf) {
+    checkArgumentNotNull(eventTimeOf, "withEventTimeOf(eventTimeOf) called with null");
+    return toBuilder().setEventTimeOf(eventTimeOf).build();
+  }
+
   /** Further Kafka consumer settings, e.g. security; they override Starflow's. */
   public ReadKafkaRecords withConsumerConfig(Map<String, String> consumerConfig) {
     return toBuilder().setConsumerConfig(Map.copyOf(consumerConfig)).build();
@@ -240,7 +254,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
               .apply("PlanRanges", offsetRanges())
               .apply(
                   "ReadOffsetRanges",
-                  ParDo.of(new ReadRangeFn(rangeReader(), badRecordRouter()))
+                  ParDo.of(new ReadRangeFn(rangeReader(), badRecordRouter(), eventTimeOf()))
                       .withOutputTags(RECORDS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))));
     }
     Map<String, Object> config = consumerProperties();
@@ -251,7 +265,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
             .withKeyDeserializer(StringDeserializer.class)
             .withValueDeserializer(ByteArrayDeserializer.class)
             .withConsumerConfigUpdates(config)
-            .withTimestampPolicyFactory(new CommitTimePolicy(maxEventDelay()));
+            .withTimestampPolicyFactory(new EventTimePolicy(maxEventDelay(), eventTimeOf()));
     if (startTime() != null) {
       read = read.withStartReadTime(startTime());
     }
@@ -271,7 +285,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
   }
 
   private PCollection<RawRecord> records(PCollectionTuple read) {
-    DeadLetters.collect(badRecordErrorHandler(), read);
+    BadRecords.collect(badRecordErrorHandler(), read);
     return read.get(RECORDS).setCoder(RawRecordCoder.of());
   }
 
@@ -281,9 +295,15 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     private final BadRecordRouter router;
     private final Counter counted = StarflowMetrics.counter(StarflowMetrics.RECORDS_READ);
 
-    ReadRangeFn(KafkaRanges.Reader reader, BadRecordRouter router) {
+    private final @Nullable SerializableFunction<byte[], java.time.Instant> eventTimeOf;
+
+    ReadRangeFn(
+        KafkaRanges.Reader reader,
+        BadRecordRouter router,
+        @Nullable SerializableFunction<byte[], java.time.Instant> eventTimeOf) {
       this.reader = reader;
       this.router = router;
+      this.eventTimeOf = eventTimeOf;
     }
 
     @ProcessElement
@@ -300,7 +320,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
                           RawRecord.of(
                               origin,
                               value == null ? null : new String(value, StandardCharsets.UTF_8)),
-                          eventTime(value, kafkaTimestamp));
+                          eventTime(eventTimeOf, value, kafkaTimestamp));
                 }
 
                 @Override
@@ -329,7 +349,11 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
         .addIfNotNull(DisplayData.item("stopTime", stopTime()).withLabel("Stop time"))
         .addIfNotNull(DisplayData.item("maxRecords", maxRecords()).withLabel("Max records"))
         .addIfNotNull(DisplayData.item("maxReadTime", maxReadTime()).withLabel("Max read time"))
-        .add(DisplayData.item("maxEventDelay", maxEventDelay()).withLabel("Watermark delay"));
+        .add(DisplayData.item("maxEventDelay", maxEventDelay()).withLabel("Watermark delay"))
+        .add(
+            DisplayData.item(
+                    "eventTime", eventTimeOf() == null ? "Kafka timestamp" : "from the record")
+                .withLabel("Event time"));
   }
 
   @AutoValue.Builder
@@ -354,6 +378,8 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
 
     abstract Builder setConsumerConfig(Map<String, String> consumerConfig);
 
+    abstract Builder setEventTimeOf(SerializableFunction<byte[], java.time.Instant> eventTimeOf);
+
     abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
     abstract Builder setBadRecordRouter(BadRecordRouter router);
@@ -362,17 +388,21 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
   }
 
   /** Commit time as event time, with a watermark that idle partitions do not hold back. */
-  private static final class CommitTimePolicy implements TimestampPolicyFactory<String, byte[]> {
+  private static final class EventTimePolicy implements TimestampPolicyFactory<String, byte[]> {
     private final Duration maxEventDelay;
+    private final @Nullable SerializableFunction<byte[], java.time.Instant> eventTimeOf;
 
-    CommitTimePolicy(Duration maxEventDelay) {
+    EventTimePolicy(
+        Duration maxEventDelay,
+        @Nullable SerializableFunction<byte[], java.time.Instant> eventTimeOf) {
       this.maxEventDelay = maxEventDelay;
+      this.eventTimeOf = eventTimeOf;
     }
 
     @Override
     public TimestampPolicy<String, byte[]> createTimestampPolicy(
         TopicPartition partition, Optional<Instant> previousWatermark) {
-      return new CommitTimeTimestamps(maxEventDelay, previousWatermark);
+      return new EventTimeTimestamps(eventTimeOf, maxEventDelay, previousWatermark);
     }
   }
 
@@ -383,11 +413,16 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
    * {@code CustomTimestampPolicyWithLimitedDelay} waits for a first record there, so one empty
    * partition would hold the whole pipeline's watermark back forever.
    */
-  static final class CommitTimeTimestamps extends TimestampPolicy<String, byte[]> {
+  static final class EventTimeTimestamps extends TimestampPolicy<String, byte[]> {
+    private final @Nullable SerializableFunction<byte[], java.time.Instant> eventTimeOf;
     private final Duration maxEventDelay;
     private Instant maxEventTime;
 
-    CommitTimeTimestamps(Duration maxEventDelay, Optional<Instant> previousWatermark) {
+    EventTimeTimestamps(
+        @Nullable SerializableFunction<byte[], java.time.Instant> eventTimeOf,
+        Duration maxEventDelay,
+        Optional<Instant> previousWatermark) {
+      this.eventTimeOf = eventTimeOf;
       this.maxEventDelay = maxEventDelay;
       this.maxEventTime =
           previousWatermark
@@ -398,7 +433,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     @Override
     public Instant getTimestampForRecord(
         PartitionContext context, KafkaRecord<String, byte[]> record) {
-      Instant timestamp = eventTime(record.getKV().getValue(), record.getTimestamp());
+      Instant timestamp = eventTime(eventTimeOf, record.getKV().getValue(), record.getTimestamp());
       if (timestamp.isAfter(maxEventTime)) {
         maxEventTime = timestamp;
       }
@@ -427,10 +462,14 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
     }
   }
 
-  /** A record's event time, as {@link CommitTimeTimestamps} stamps it. */
-  static Instant eventTime(@Nullable byte[] value, long kafkaTimestamp) {
-    java.time.Instant commit = value == null ? null : CommitTimes.of(value);
-    return commit != null ? new Instant(commit.toEpochMilli()) : new Instant(kafkaTimestamp);
+  /** A record's event time, as {@link EventTimeTimestamps} stamps it. */
+  static Instant eventTime(
+      @Nullable SerializableFunction<byte[], java.time.Instant> eventTimeOf,
+      @Nullable byte[] value,
+      long kafkaTimestamp) {
+    java.time.Instant found =
+        value == null || eventTimeOf == null ? null : eventTimeOf.apply(value);
+    return found != null ? new Instant(found.toEpochMilli()) : new Instant(kafkaTimestamp);
   }
 
   /** Outputs one record's value as text, or dead-letters it when it is not UTF-8. */
@@ -454,7 +493,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<Ra
       BadRecordRouter router, DoFn.MultiOutputReceiver out, RawRecord raw, String reason)
       throws Exception {
     StarflowMetrics.counter(StarflowMetrics.READ_FAILED).inc();
-    DeadLetters.route(router, out, STAGE, raw, null, reason);
+    BadRecords.route(router, out, STAGE, raw, null, reason);
   }
 
   private static final class ToRawRecordFn extends DoFn<KafkaRecord<String, byte[]>, RawRecord> {

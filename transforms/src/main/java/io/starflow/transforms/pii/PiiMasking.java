@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.Json;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
-import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.BadRecords;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -111,7 +111,7 @@ public final class ApplyToHistory extends PTransform<PCollection<ChangeRecord>, 
                 "WriteHistory",
                 ParDo.of(new WriteHistoryFn(warehouse, batchSize, router))
                     .withOutputTags(ADDED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, written);
+    BadRecords.collect(errorHandler, written);
     return written.get(ADDED).setCoder(VarLongCoder.of());
   }
 

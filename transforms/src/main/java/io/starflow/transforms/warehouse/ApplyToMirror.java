@@ -5,7 +5,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.google.auto.value.AutoValue;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
-import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.BadRecords;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -113,7 +113,7 @@ public abstract class ApplyToMirror
                 "WriteBatches",
                 ParDo.of(new WriteBatchesFn(warehouse(), batchSize(), badRecordRouter()))
                     .withOutputTags(WRITTEN, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(badRecordErrorHandler(), written);
+    BadRecords.collect(badRecordErrorHandler(), written);
     return written.get(WRITTEN).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
   }
 

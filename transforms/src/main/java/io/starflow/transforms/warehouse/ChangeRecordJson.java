@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.Values;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.Json;
 
 /** A JSON rendering of a change record, for dead letters of records already decoded. */
 final class ChangeRecordJson {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.starflow.schemas.Column;
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.Values;
-import io.starflow.transforms.io.Json;
+import io.starflow.transforms.Json;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;

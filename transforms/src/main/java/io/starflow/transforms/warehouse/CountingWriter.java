@@ -1,8 +1,8 @@
 package io.starflow.transforms.warehouse;
 
 import io.starflow.schemas.ChangeRecord;
+import io.starflow.transforms.FailedRecord;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.FailedRecord;
 import io.starflow.transforms.io.Origins;
 import java.io.Serializable;
 import java.sql.SQLException;

@@ -3,9 +3,9 @@ package io.starflow.transforms.warehouse;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.Truncation;
+import io.starflow.transforms.BadRecords;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.Tally;
-import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.DebeziumDecoder;
 import io.starflow.transforms.debezium.DebeziumDecoding;
 import io.starflow.transforms.debezium.DecodeDebezium;
@@ -141,7 +141,7 @@ abstract class ReadAndStageFn<T> extends DoFn<T, KV<String, String>> {
   final void unreadable(MultiOutputReceiver out, String step, RawRecord raw, String reason)
       throws Exception {
     unreadable.inc();
-    DeadLetters.route(router, out, step, raw, null, reason);
+    BadRecords.route(router, out, step, raw, null, reason);
   }
 
   /** What the records of one element become, for {@link #decode}: made once per element. */
@@ -172,7 +172,7 @@ abstract class ReadAndStageFn<T> extends DoFn<T, KV<String, String>> {
 
       @Override
       public void failed(RawRecord raw, Exception cause, String reason) throws Exception {
-        DeadLetters.route(router, out, DebeziumDecoding.STAGE, raw, cause, reason);
+        BadRecords.route(router, out, DebeziumDecoding.STAGE, raw, cause, reason);
       }
     };
   }

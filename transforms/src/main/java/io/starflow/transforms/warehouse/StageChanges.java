@@ -3,9 +3,9 @@ package io.starflow.transforms.warehouse;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.starflow.schemas.ChangeRecord;
+import io.starflow.transforms.BadRecords;
+import io.starflow.transforms.FailedRecord;
 import io.starflow.transforms.StarflowMetrics;
-import io.starflow.transforms.deadletter.DeadLetters;
-import io.starflow.transforms.deadletter.FailedRecord;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +94,7 @@ public final class StageChanges
             "StageVersions",
             ParDo.of(new StageFn(warehouse, history, router))
                 .withOutputTags(STAGED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, staged);
+    BadRecords.collect(errorHandler, staged);
     return staged.get(STAGED).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
   }
 

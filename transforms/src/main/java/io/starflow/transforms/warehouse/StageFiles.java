@@ -4,9 +4,9 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.Truncation;
+import io.starflow.transforms.BadRecords;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.Tally;
-import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.debezium.DebeziumDecoding;
 import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.io.FileRange;
@@ -161,7 +161,7 @@ public final class StageFiles extends PTransform<PBegin, StageFiles.Result> {
                 ParDo.of(new StageRangeFn(staging, BadRecordRouter.RECORDING_ROUTER))
                     .withOutputTags(
                         STAGED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG).and(TRUNCATIONS)));
-    DeadLetters.collect(errorHandler, staged);
+    BadRecords.collect(errorHandler, staged);
     return new Result(
         input.getPipeline(),
         staged.get(STAGED).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())),

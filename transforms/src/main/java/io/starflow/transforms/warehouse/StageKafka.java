@@ -4,7 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.Truncation;
-import io.starflow.transforms.deadletter.DeadLetters;
+import io.starflow.transforms.BadRecords;
 import io.starflow.transforms.debezium.DebeziumDecoding;
 import io.starflow.transforms.debezium.DecodeDebezium;
 import io.starflow.transforms.io.KafkaRanges;
@@ -98,7 +98,7 @@ public final class StageKafka extends PTransform<PBegin, StageFiles.Result> {
                         ReadAndStageFn.STAGED,
                         TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)
                             .and(ReadAndStageFn.TRUNCATIONS)));
-    DeadLetters.collect(errorHandler, staged);
+    BadRecords.collect(errorHandler, staged);
     return new StageFiles.Result(
         input.getPipeline(),
         staged

@@ -1,7 +1,7 @@
 package io.starflow.transforms.warehouse;
 
 import io.starflow.schemas.ChangeRecord;
-import io.starflow.transforms.deadletter.FailedRecord;
+import io.starflow.transforms.FailedRecord;
 import java.sql.SQLException;
 import java.util.List;
 import org.apache.beam.sdk.transforms.DoFn;

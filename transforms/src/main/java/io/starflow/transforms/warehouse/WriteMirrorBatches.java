@@ -3,8 +3,8 @@ package io.starflow.transforms.warehouse;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.starflow.schemas.ChangeRecord;
+import io.starflow.transforms.BadRecords;
 import io.starflow.transforms.compact.CompactedRow;
-import io.starflow.transforms.deadletter.DeadLetters;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -84,7 +84,7 @@ public final class WriteMirrorBatches
             "WriteBatches",
             ParDo.of(new WriteFn(warehouse, router, withHistory))
                 .withOutputTags(WRITTEN, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.collect(errorHandler, written);
+    BadRecords.collect(errorHandler, written);
     return written.get(WRITTEN).setCoder(StringUtf8Coder.of());
   }
 

@@ -12,6 +12,7 @@ import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ColumnType;
 import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.SourcePosition;
+import io.starflow.transforms.DecodeException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;

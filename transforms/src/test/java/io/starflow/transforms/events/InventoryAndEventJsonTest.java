@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.Assert.assertThrows;
 
 import io.starflow.schemas.DomainEvent;
-import io.starflow.transforms.debezium.DecodeException;
+import io.starflow.transforms.DecodeException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import org.junit.Test;

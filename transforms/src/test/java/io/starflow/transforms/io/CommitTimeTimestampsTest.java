@@ -3,6 +3,7 @@ package io.starflow.transforms.io;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.starflow.transforms.debezium.CommitTimes;
 import io.starflow.transforms.debezium.DebeziumTable;
 import java.util.Map;
 import java.util.Optional;
@@ -49,8 +50,8 @@ public class CommitTimeTimestampsTest {
 
   @Test
   public void recordsAreStampedWithTheirCommitTime() {
-    ReadKafkaRecords.CommitTimeTimestamps policy =
-        new ReadKafkaRecords.CommitTimeTimestamps(DELAY, Optional.empty());
+    ReadKafkaRecords.EventTimeTimestamps policy =
+        new ReadKafkaRecords.EventTimeTimestamps(CommitTimes::of, DELAY, Optional.empty());
     String value =
         DebeziumTable.postgres("s", "public", "t")
             .column("id", "int64")
@@ -69,8 +70,8 @@ public class CommitTimeTimestampsTest {
 
   @Test
   public void watermarkTrailsTheGreatestCommitTimeWhileThereIsBacklog() {
-    ReadKafkaRecords.CommitTimeTimestamps policy =
-        new ReadKafkaRecords.CommitTimeTimestamps(DELAY, Optional.empty());
+    ReadKafkaRecords.EventTimeTimestamps policy =
+        new ReadKafkaRecords.EventTimeTimestamps(CommitTimes::of, DELAY, Optional.empty());
     policy.getTimestampForRecord(context(5, NOW), record("x", 1_000_000));
     assertThat(
         policy.watermark(context(5, NOW), NOW), equalTo(new Instant(1_000_000).minus(DELAY)));
@@ -78,8 +79,8 @@ public class CommitTimeTimestampsTest {
 
   @Test
   public void partitionThatNeverHadARecordDoesNotHoldTheWatermark() {
-    ReadKafkaRecords.CommitTimeTimestamps policy =
-        new ReadKafkaRecords.CommitTimeTimestamps(DELAY, Optional.empty());
+    ReadKafkaRecords.EventTimeTimestamps policy =
+        new ReadKafkaRecords.EventTimeTimestamps(CommitTimes::of, DELAY, Optional.empty());
     assertThat(policy.watermark(context(0, NOW), NOW), equalTo(NOW.minus(DELAY)));
     assertThat(
         policy.watermark(context(-1, null), NOW), equalTo(BoundedWindow.TIMESTAMP_MIN_VALUE));
@@ -87,8 +88,8 @@ public class CommitTimeTimestampsTest {
 
   @Test
   public void caughtUpPartitionFollowsTheClock() {
-    ReadKafkaRecords.CommitTimeTimestamps policy =
-        new ReadKafkaRecords.CommitTimeTimestamps(DELAY, Optional.empty());
+    ReadKafkaRecords.EventTimeTimestamps policy =
+        new ReadKafkaRecords.EventTimeTimestamps(CommitTimes::of, DELAY, Optional.empty());
     policy.getTimestampForRecord(context(0, NOW), record("x", 1_000_000));
     assertThat(policy.watermark(context(0, NOW), NOW), equalTo(NOW.minus(DELAY)));
   }

@@ -6,7 +6,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.Assert.assertThrows;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.starflow.transforms.debezium.DecodeException;
+import io.starflow.transforms.DecodeException;
+import io.starflow.transforms.EventTimes;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;

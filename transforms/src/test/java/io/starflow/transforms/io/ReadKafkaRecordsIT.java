@@ -1,6 +1,7 @@
 package io.starflow.transforms.io;
 
 import io.starflow.schemas.RawRecord;
+import io.starflow.transforms.debezium.CommitTimes;
 import io.starflow.transforms.debezium.DebeziumTable;
 import io.starflow.transforms.testing.EmbeddedKafka;
 import io.starflow.transforms.testing.Runs;
@@ -54,6 +55,7 @@ public class ReadKafkaRecordsIT {
     PCollection<KV<String, Long>> read =
         p.apply(
                 KafkaRecords.read(KAFKA.bootstrapServers(), List.of("users", "orders"))
+                    .withEventTimeOf(CommitTimes::of)
                     .withMaxRecords(5))
             .apply(ParDo.of(new OriginAndTime()));
 

@@ -1,4 +1,4 @@
-package io.starflow.transforms.debezium;
+package io.starflow.transforms;
 
 /** A record that cannot become a change record; the message is the dead letter's reason. */
 public class DecodeException extends RuntimeException {

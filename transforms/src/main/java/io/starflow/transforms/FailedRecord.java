@@ -1,4 +1,4 @@
-package io.starflow.transforms.deadletter;
+package io.starflow.transforms;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.google.auto.value.AutoValue;

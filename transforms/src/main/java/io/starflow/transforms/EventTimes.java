@@ -1,8 +1,6 @@
-package io.starflow.transforms.io;
+package io.starflow.transforms;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.starflow.transforms.debezium.ColumnValues;
-import io.starflow.transforms.debezium.DecodeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -23,7 +21,7 @@ public final class EventTimes {
       return Instant.ofEpochMilli(value.asLong());
     }
     if (value != null && value.isTextual()) {
-      Instant utc = ColumnValues.utcTimestamp(value.asText());
+      Instant utc = ColumnInference.utcTimestamp(value.asText());
       if (utc != null) {
         return utc.truncatedTo(ChronoUnit.MICROS);
       }

@@ -1,4 +1,4 @@
-package io.starflow.transforms.io;
+package io.starflow.transforms;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
