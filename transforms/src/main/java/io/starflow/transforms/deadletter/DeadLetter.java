@@ -16,7 +16,7 @@ import javax.annotation.Nullable;
  * re-run over the same input) adds nothing.
  */
 @AutoValue
-public abstract class DeadLetter {
+abstract class DeadLetter {
   public abstract String id();
 
   public abstract String stage();

@@ -26,7 +26,7 @@ import java.util.UUID;
  * Connect schema when there is one and the JSON value's own shape ({@link ColumnInference}) when
  * there is not.
  */
-public final class ColumnValues {
+final class ColumnValues {
   private final String placeholder;
   private final byte[] placeholderBytes;
   private final ColumnInference inference;

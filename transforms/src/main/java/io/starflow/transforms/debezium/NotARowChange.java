@@ -4,7 +4,7 @@ package io.starflow.transforms.debezium;
  * A record that is valid but changes no row: a transaction boundary or a logical decoding message.
  * It is counted and skipped, like a tombstone; the message says what it was.
  */
-public final class NotARowChange extends RuntimeException {
+final class NotARowChange extends RuntimeException {
   static final String TRANSACTION_MARKER = "transaction";
   static final String MESSAGE = "message";
 

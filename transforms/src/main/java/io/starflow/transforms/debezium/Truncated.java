@@ -3,7 +3,7 @@ package io.starflow.transforms.debezium;
 import io.starflow.schemas.Truncation;
 
 /** A record that truncates a table ({@code op: "t"}): no row change, but the truncation. */
-public final class Truncated extends RuntimeException {
+final class Truncated extends RuntimeException {
   private final Truncation truncation;
 
   Truncated(Truncation truncation) {

@@ -6,7 +6,7 @@ import javax.annotation.Nullable;
  * The origin of a record read from Kafka, written {@code kafka:TOPIC/PARTITION@OFFSET}: what dead
  * letters show as their source, and what offset commits are made from.
  */
-public final class KafkaOrigin {
+final class KafkaOrigin {
   private static final String PREFIX = "kafka:";
 
   public final String topic;
