@@ -86,24 +86,24 @@ final class AsOfCommand implements Callable<Integer> {
     List<Instant> instants = new ArrayList<>();
     if (at != null) {
       if (from != null || to != null || every != null) {
-        throw new IllegalArgumentException("give --at, or --from, --to and --every; not both");
+        throw new UsageException("give --at, or --from, --to and --every; not both");
       }
       instants.add(time("--at", at));
       return instants;
     }
     if (from == null || to == null || every == null) {
-      throw new IllegalArgumentException("give --at TIME, or a series: --from, --to and --every");
+      throw new UsageException("give --at TIME, or a series: --from, --to and --every");
     }
     Instant first = time("--from", from);
     Instant last = time("--to", to);
     long step = TimeArgs.duration("--every", every).getMillis();
     if (step <= 0 || last.isBefore(first)) {
-      throw new IllegalArgumentException("--every must be positive and --to not before --from");
+      throw new UsageException("--every must be positive and --to not before --from");
     }
     for (Instant t = first; !t.isAfter(last); t = t.plusMillis(step)) {
       instants.add(t);
       if (instants.size() > MAX_INSTANTS) {
-        throw new IllegalArgumentException(
+        throw new UsageException(
             "that series has more than " + MAX_INSTANTS + " instants; use a larger --every");
       }
     }

@@ -78,7 +78,7 @@ final class BackfillCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if ((input == null) == !kafka.isSet()) {
-      throw new IllegalArgumentException("give either --input files or --kafka topics");
+      throw new UsageException("give either --input files or --kafka topics");
     }
     if (table != null) {
       Identifiers.check("--table", table);
@@ -86,9 +86,10 @@ final class BackfillCommand implements Callable<Integer> {
     Instant start = TimeArgs.time("--from", from);
     Instant stop = TimeArgs.time("--to", to);
     if (!start.isBefore(stop)) {
-      throw new IllegalArgumentException("--from " + from + " must be before --to " + to);
+      throw new UsageException("--from " + from + " must be before --to " + to);
     }
-    MirrorSettings base = warehouse.settings(KeyColumns.parse(keys), table);
+    MirrorSettings base =
+        warehouse.settings(UsageException.reading(() -> KeyColumns.parse(keys)), table);
     PrintWriter out = spec.commandLine().getOut();
     MirrorRun.Outcome outcome;
     if (kafka.isSet()) {

@@ -148,11 +148,11 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (events < 1 || keys < 1) {
-      throw new IllegalArgumentException("--events and --keys must be positive");
+      throw new UsageException("--events and --keys must be positive");
     }
     PrintWriter out = spec.commandLine().getOut();
     if (asOf && (skus < 1 || snapshotEvery < 1 || events < skus)) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           "--skus and --snapshot-every must be positive, and --events at least --skus");
     }
     Path work = Files.createTempDirectory("starflow-bench");
@@ -162,8 +162,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       if (starRefresh) {
         if (versions < 100 || changed.stream().anyMatch(n -> n < 1)) {
-          throw new IllegalArgumentException(
-              "--versions must be at least 100 and every --changed positive");
+          throw new UsageException("--versions must be at least 100 and every --changed positive");
         }
         if (postgres == null) {
           return StarRefreshBenchmark.run(duckDb(work, "star-refresh"), versions, changed, out);
@@ -182,11 +181,11 @@ final class BenchCommand implements Callable<Integer> {
 
   private int mirror(PrintWriter out, Path work) throws Exception {
     if (baseline != null && !baseline.equals("duckdb-sql")) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           "--baseline: the one baseline is duckdb-sql, not '" + baseline + "'");
     }
     if (heapScaling && input != null) {
-      throw new IllegalArgumentException("--heap-scaling generates its input: drop --input");
+      throw new UsageException("--heap-scaling generates its input: drop --input");
     }
     List<Path> files;
     String glob;

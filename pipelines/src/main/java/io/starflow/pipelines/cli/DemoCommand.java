@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
     WarehouseModel model = RetailCdc.model();
     PiiMasking pii;
     if (System.getenv(PiiMasking.KEY_VARIABLE) != null) {
-      pii = PiiMasking.fromEnvironment(model.piiColumns());
+      pii = UsageException.reading(() -> PiiMasking.fromEnvironment(model.piiColumns()));
     } else {
       pii = RetailCdc.samplePii();
       out.println(

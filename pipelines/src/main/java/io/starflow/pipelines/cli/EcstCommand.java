@@ -166,7 +166,7 @@ final class EcstCommand implements Callable<Integer> {
     WarehouseModel model = Models.read(modelFile);
     SourceModel source = Models.source(model, table, SourceModel.ECST);
     if (!source.key().equals(key)) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           "--key "
               + String.join(",", key)
               + " differs from the key of source "

@@ -89,7 +89,7 @@ final class EnrichCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     records.require("notifications");
     if (idsPerCall < 1 || callsPerSecond < 1 || attempts < 1 || cacheSize < 0) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           "--ids-per-call, --calls-per-second and --attempts must be positive, --cache-size not"
               + " negative");
     }

@@ -94,7 +94,7 @@ final class EventsCommand implements Callable<Integer> {
   static Reducer<?> reducer(String aggregate) {
     Reducer<?> reducer = REDUCERS.get(aggregate);
     if (reducer == null) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           "no reducer for aggregate type '" + aggregate + "'; known: " + REDUCERS.keySet());
     }
     return reducer;
@@ -104,10 +104,10 @@ final class EventsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Reducer<?> reducer = reducer(aggregate);
     if (records.isSet() == (eventStore != null)) {
-      throw new IllegalArgumentException("give one of --input, --kafka or --event-store");
+      throw new UsageException("give one of --input, --kafka or --event-store");
     }
     if (snapshotEvery < 0) {
-      throw new IllegalArgumentException("--snapshot-every must not be negative");
+      throw new UsageException("--snapshot-every must not be negative");
     }
     Warehouse target = warehouse.warehouse();
     MirrorRun.Work expected = MirrorRun.Work.bytes(0);

@@ -19,11 +19,10 @@ final class Inputs {
     try {
       match = FileSystems.match(glob);
     } catch (IOException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "cannot read " + what + " '" + glob + "': " + e.getMessage(), e);
+      throw new UsageException("cannot read " + what + " '" + glob + "': " + e.getMessage(), e);
     }
     if (match.status() != MatchResult.Status.OK || matchedNothing(match)) {
-      throw new IllegalArgumentException("no file matches " + what + " '" + glob + "'");
+      throw new UsageException("no file matches " + what + " '" + glob + "'");
     }
   }
 

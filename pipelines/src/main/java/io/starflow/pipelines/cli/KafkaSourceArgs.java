@@ -35,7 +35,7 @@ final class KafkaSourceArgs {
   /** Settings with the cluster, topics and consumer properties filled in. */
   KafkaSettings.Builder settings() {
     if (topics.isEmpty()) {
-      throw new IllegalArgumentException("--kafka needs --topics");
+      throw new UsageException("--kafka needs --topics");
     }
     return KafkaSettings.builder()
         .setBootstrapServers(bootstrapServers)
@@ -48,7 +48,7 @@ final class KafkaSourceArgs {
     for (String property : properties) {
       int eq = property.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException("--kafka-property '" + property + "' is not KEY=VALUE");
+        throw new UsageException("--kafka-property '" + property + "' is not KEY=VALUE");
       }
       config.put(property.substring(0, eq), property.substring(eq + 1));
     }

@@ -85,7 +85,7 @@ final class MirrorCommand implements Callable<Integer> {
       Identifiers.check("--table", table);
     }
     if ((keys == null) == (modelFile == null)) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           "give the key columns with --key, or a model whose sources name them with --model");
     }
     MirrorSettings settings;
@@ -93,11 +93,11 @@ final class MirrorCommand implements Callable<Integer> {
       WarehouseModel model = Models.read(modelFile);
       settings = RunCommand.build(warehouse.settings(Models.keys(model), table), model);
     } else {
-      settings = warehouse.settings(KeyColumns.parse(keys), table);
+      settings = warehouse.settings(UsageException.reading(() -> KeyColumns.parse(keys)), table);
     }
     PrintWriter out = spec.commandLine().getOut();
     if ((input == null) == !kafka.isSet()) {
-      throw new IllegalArgumentException("give either --input files or --kafka topics");
+      throw new UsageException("give either --input files or --kafka topics");
     }
     if (kafka.isSet()) {
       KafkaSettings kafkaSettings = kafka.settings();

@@ -17,7 +17,7 @@ final class Models {
     try {
       return WarehouseModel.read(file);
     } catch (ModelException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
+      throw new UsageException(e.getMessage(), e);
     }
   }
 
@@ -28,7 +28,7 @@ final class Models {
   static SourceModel source(WarehouseModel model, String table, String kind) {
     SourceModel source = model.sources().get(table);
     if (source == null) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           model.file()
               + ": no source named "
               + table
@@ -37,7 +37,7 @@ final class Models {
               + ")");
     }
     if (!source.kind().equals(kind)) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           model.file() + ": source " + table + " is of kind " + source.kind() + ", not " + kind);
     }
     return source;
@@ -49,7 +49,7 @@ final class Models {
     for (SourceModel source : model.sources().values()) {
       specs.add(source.name() + "=" + String.join(",", source.key()));
     }
-    return KeyColumns.parse(specs);
+    return UsageException.reading(() -> KeyColumns.parse(specs));
   }
 
   /**
@@ -60,7 +60,7 @@ final class Models {
     List<String> inputs = new ArrayList<>();
     for (SourceModel source : model.sources().values()) {
       if (source.kind().equals(SourceModel.ECST)) {
-        throw new IllegalArgumentException(
+        throw new UsageException(
             model.file()
                 + ": source "
                 + source.name()
@@ -71,7 +71,7 @@ final class Models {
                 + ", then run again without it");
       }
       if (source.location() == null) {
-        throw new IllegalArgumentException(
+        throw new UsageException(
             model.file() + ": source " + source.name() + " has no location to read from");
       }
       if (!inputs.contains(source.location())) {

@@ -27,7 +27,7 @@ final class RecordSourceArgs {
   /** Checks the source as {@link #check} does, and that one is given. */
   void require(String what) {
     if (!isSet()) {
-      throw new IllegalArgumentException("give either --input files or --kafka topics");
+      throw new UsageException("give either --input files or --kafka topics");
     }
     check(what);
   }
@@ -38,13 +38,12 @@ final class RecordSourceArgs {
    */
   void check(String what) {
     if (input != null && kafka.isSet()) {
-      throw new IllegalArgumentException("give either --input files or --kafka topics");
+      throw new UsageException("give either --input files or --kafka topics");
     }
     if (input != null) {
       Inputs.requireMatch(input);
     } else if (kafka.isSet() && maxRecords == null) {
-      throw new IllegalArgumentException(
-          "a Kafka read of " + what + " is bounded: give --max-records");
+      throw new UsageException("a Kafka read of " + what + " is bounded: give --max-records");
     }
   }
 

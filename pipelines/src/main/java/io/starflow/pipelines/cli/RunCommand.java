@@ -84,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
             .setPii(
                 settings.pii() != null
                     ? settings.pii()
-                    : PiiMasking.fromEnvironment(model.piiColumns()))
+                    : UsageException.reading(() -> PiiMasking.fromEnvironment(model.piiColumns())))
             .build();
     try (Connection connection = withModel.warehouse().connect()) {
       new StarRefresh(withModel.warehouse(), model).createTables(connection);

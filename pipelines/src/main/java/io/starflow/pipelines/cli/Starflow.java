@@ -71,9 +71,14 @@ public final class Starflow implements Runnable {
                 commandLine.getErr().println(FatalErrors.message(fatal));
                 return FAILED;
               }
-              if (e instanceof IllegalArgumentException) {
+              if (e instanceof UsageException) {
                 commandLine.getErr().println("starflow: " + masked.apply(e.getMessage()));
                 return CommandLine.ExitCode.USAGE;
+              }
+              if (e instanceof IllegalArgumentException) {
+                // a refusal that explains itself: the message, without a stack trace
+                commandLine.getErr().println("starflow: " + masked.apply(e.getMessage()));
+                return FAILED;
               }
               commandLine
                   .getErr()

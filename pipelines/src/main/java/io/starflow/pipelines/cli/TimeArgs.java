@@ -32,7 +32,7 @@ final class TimeArgs {
     try {
       return new Duration(java.time.Duration.parse(text.trim()).toMillis());
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           option + " '" + text + "' is not a duration such as 500ms, 10s, 5m, 1h, 2d or PT10S");
     }
   }
@@ -44,7 +44,7 @@ final class TimeArgs {
       try {
         return new Instant(java.time.OffsetDateTime.parse(text.trim()).toInstant().toEpochMilli());
       } catch (DateTimeParseException again) {
-        throw new IllegalArgumentException(
+        throw new UsageException(
             option + " '" + text + "' is not a time such as 2025-11-28T14:00:00Z");
       }
     }

@@ -48,7 +48,7 @@ final class WarehouseArgs {
   boolean noHistory;
 
   Warehouse warehouse() {
-    return Warehouse.at(url)
+    return UsageException.reading(() -> Warehouse.at(url))
         .withRetryFor(
             java.time.Duration.ofMillis(
                 TimeArgs.duration("--warehouse-retry-for", retryFor).getMillis()));
