@@ -680,7 +680,13 @@ public final class StarRefresh {
     if (selects.isEmpty()) {
       return "_refs AS (SELECT "
           + dimension.naturalKey().stream()
-              .map(k -> "NULL AS " + q(k))
+              // typed: an untyped NULL compares as text on PostgreSQL
+              .map(
+                  k ->
+                      "CAST(NULL AS "
+                          + dialect.sqlType(model.source(dimension.source()).columnType(k))
+                          + ") AS "
+                          + q(k))
               .collect(Collectors.joining(", "))
           + " WHERE false)";
     }
