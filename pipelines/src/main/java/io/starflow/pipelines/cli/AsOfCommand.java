@@ -7,11 +7,9 @@ import io.starflow.transforms.events.AsOf;
 import io.starflow.transforms.events.EventTables;
 import io.starflow.transforms.events.Reducer;
 import io.starflow.transforms.warehouse.Warehouse;
+import io.starflow.transforms.warehouse.WarehouseReport;
 import java.io.PrintWriter;
-import java.math.BigDecimal;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -146,50 +144,48 @@ final class AsOfCommand implements Callable<Integer> {
         counts.get(StarflowMetrics.EVENTS_REPLAYED),
         snapshots ? "(from snapshots)" : "(no snapshots)",
         counts.get(StarflowMetrics.EVENTS_FULL_REPLAY));
-    printTotals(target, table, instants, out);
+    printTotals(target, reducer, table, instants, out);
     out.flush();
     return 0;
   }
 
-  /** Per instant: aggregates, and the sums of the state's quantity and value columns. */
+  /** Per instant: aggregates, and the sums of the reducer's {@link Reducer#totals} columns. */
   static void printTotals(
-      Warehouse warehouse, String table, List<Instant> instants, PrintWriter out)
+      Warehouse warehouse,
+      Reducer<?> reducer,
+      String table,
+      List<Instant> instants,
+      PrintWriter out)
       throws SQLException {
-    out.printf("  %-22s %10s %14s %18s%n", "as of", "aggregates", "on hand", "value");
-    try (Connection connection = warehouse.connect();
-        PreparedStatement select =
-            connection.prepareStatement(
-                "SELECT count(*), sum(on_hand), sum(value) FROM "
-                    + warehouse.dialect().quote(table)
-                    + " WHERE as_of = ?")) {
-      for (Instant instant : instants) {
-        select.setObject(1, java.time.OffsetDateTime.ofInstant(instant, java.time.ZoneOffset.UTC));
-        try (ResultSet rs = select.executeQuery()) {
-          rs.next();
-          BigDecimal value = rs.getBigDecimal(3);
-          out.printf(
-              "  %-22s %,10d %,14d %,18.2f%n",
-              instant, rs.getLong(1), rs.getLong(2), value == null ? BigDecimal.ZERO : value);
-        }
+    List<String> summed = reducer.totals();
+    // whole numbers for integer columns, two decimals for the others
+    java.util.Set<String> integral = new java.util.HashSet<>();
+    for (io.starflow.schemas.Column column : columnsOfInitial(reducer)) {
+      if (column.type() != null
+          && column.type().kind() == io.starflow.schemas.ColumnType.Kind.BIGINT) {
+        integral.add(column.name());
       }
+    }
+    StringBuilder header = new StringBuilder(String.format("  %-22s %10s", "as of", "aggregates"));
+    summed.forEach(column -> header.append(String.format(" %18s", column.replace('_', ' '))));
+    out.println(header);
+    for (WarehouseReport.Totals totals :
+        WarehouseReport.of(warehouse).totalsAsOf(table, AsOf.AS_OF, summed, instants)) {
+      StringBuilder line =
+          new StringBuilder(String.format("  %-22s %,10d", totals.asOf, totals.rows));
+      for (int i = 0; i < summed.size(); i++) {
+        java.math.BigDecimal sum = totals.sums.get(i);
+        line.append(
+            integral.contains(summed.get(i))
+                ? String.format(" %,18d", sum.toBigInteger())
+                : String.format(" %,18.2f", sum));
+      }
+      out.println(line);
     }
   }
 
-  /** The total value as of {@code instant}, from {@code table}. */
-  static BigDecimal totalValue(Warehouse warehouse, String table, Instant instant)
-      throws SQLException {
-    try (Connection connection = warehouse.connect();
-        PreparedStatement select =
-            connection.prepareStatement(
-                "SELECT sum(value) FROM "
-                    + warehouse.dialect().quote(table)
-                    + " WHERE as_of = ?")) {
-      select.setObject(1, java.time.OffsetDateTime.ofInstant(instant, java.time.ZoneOffset.UTC));
-      try (ResultSet rs = select.executeQuery()) {
-        rs.next();
-        BigDecimal value = rs.getBigDecimal(1);
-        return value == null ? BigDecimal.ZERO : value;
-      }
-    }
+  private static <S extends java.io.Serializable> List<io.starflow.schemas.Column> columnsOfInitial(
+      Reducer<S> reducer) {
+    return reducer.columns(reducer.initial(""));
   }
 }

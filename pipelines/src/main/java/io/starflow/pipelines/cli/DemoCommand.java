@@ -169,13 +169,9 @@ final class DemoCommand implements Callable<Integer> {
           settings.toBuilder().setModel(null).setPii(null).build(),
           file.toString());
       RunCounts counts = EventsCommand.runWithProgress(pipeline, null, MirrorRun.Work.bytes(0));
-      long rows;
-      try (java.sql.Connection c = settings.warehouse().connect();
-          java.sql.Statement s = c.createStatement();
-          java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM order_details")) {
-        rs.next();
-        rows = rs.getLong(1);
-      }
+      long rows =
+          io.starflow.transforms.warehouse.WarehouseReport.of(settings.warehouse())
+              .rows("order_details");
       out.printf(
           "  %,d notifications -> %,d calls to the order service (%,d failed and were retried;"
               + " at most %d in any second, the limit is %d); %,d served from cache, %,d"
@@ -225,7 +221,12 @@ final class DemoCommand implements Callable<Integer> {
     Pipeline asOf = Pipeline.create(MirrorRun.options(runner, false));
     EventsPipeline.asOf(asOf, inventory, target, List.of(at), true);
     RunCounts rebuilt = EventsCommand.runWithProgress(asOf, null, MirrorRun.Work.bytes(0));
-    BigDecimal value = AsOfCommand.totalValue(target, AsOf.table(inventory), at);
+    BigDecimal value =
+        io.starflow.transforms.warehouse.WarehouseReport.of(target)
+            .totalsAsOf(AsOf.table(inventory), AsOf.AS_OF, List.of("value"), List.of(at))
+            .get(0)
+            .sums
+            .get(0);
     BigDecimal truth = dataset.valueAsOf(at);
     out.printf("Inventory value at 2:00 PM on Black Friday (%s): %,.2f%n", at, value);
     out.printf(

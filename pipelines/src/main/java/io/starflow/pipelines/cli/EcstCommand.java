@@ -125,16 +125,9 @@ final class EcstCommand implements Callable<Integer> {
         landed, table, source, settings.warehouse().displayUrl(), seconds);
     out.printf("  %-28s %,10d%n", "records read", read);
     out.printf("  %-28s %,10d%n", "decoded", landed);
-    long bronzeRows;
-    try (java.sql.Connection connection = settings.warehouse().connect();
-        java.sql.Statement statement = connection.createStatement();
-        java.sql.ResultSet rs =
-            statement.executeQuery(
-                "SELECT count(*) FROM "
-                    + settings.warehouse().dialect().quote(format.bronzeTable()))) {
-      rs.next();
-      bronzeRows = rs.getLong(1);
-    }
+    long bronzeRows =
+        io.starflow.transforms.warehouse.WarehouseReport.of(settings.warehouse())
+            .rows(format.bronzeTable());
     out.printf(
         "  %-28s %,10d   (one per origin: a replay adds none)%n",
         "rows in " + format.bronzeTable(), bronzeRows);

@@ -231,6 +231,11 @@ public final class Inventory implements Reducer<Inventory.State> {
   }
 
   @Override
+  public List<String> totals() {
+    return List.of("on_hand", "value");
+  }
+
+  @Override
   public State restore(String sku, Map<String, Object> columns) {
     return new State(
         sku,

@@ -47,6 +47,14 @@ public interface Reducer<S extends Serializable> extends Serializable {
    */
   S restore(String aggregateId, Map<String, Object> columns);
 
+  /**
+   * The state columns whose sum over all aggregates means something (a stock's quantity and value,
+   * not its average cost): what a point-in-time summary totals. None by default.
+   */
+  default List<String> totals() {
+    return List.of();
+  }
+
   /** Columns describing what {@code event} changed, for the movement fact; none by default. */
   default List<Column> movement(S before, S after, DomainEvent event) {
     return List.of();

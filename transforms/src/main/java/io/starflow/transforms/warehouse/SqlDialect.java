@@ -800,6 +800,57 @@ public abstract class SqlDialect extends DdlDialect {
     return "SELECT count(*) FROM " + quote(table);
   }
 
+  /** The tables that have column {@code ?} (bound), in the current schema, by name. */
+  String tablesWithColumn() {
+    return "SELECT DISTINCT table_name FROM information_schema.columns"
+        + " WHERE table_schema = current_schema() AND column_name = ? ORDER BY table_name";
+  }
+
+  /** The live rows and the tombstones of a mirror table. */
+  String liveAndTombstones(String table) {
+    String deleted = quote(Identifiers.DELETED);
+    return "SELECT count(*) FILTER (WHERE NOT "
+        + deleted
+        + "), count(*) FILTER (WHERE "
+        + deleted
+        + ") FROM "
+        + quote(table);
+  }
+
+  /** The dead letters by stage and reason, the most frequent first. */
+  String deadLetterReasons() {
+    return "SELECT stage, reason, count(*) FROM "
+        + quote(DEAD_LETTER_TABLE)
+        + " GROUP BY stage, reason ORDER BY count(*) DESC, stage, reason";
+  }
+
+  /**
+   * A dimension's rows, those current (type 2: the current version; type 1: not deleted) and the
+   * inferred ones.
+   */
+  String dimensionRows(String table, boolean versioned) {
+    return "SELECT count(*), count(*) FILTER (WHERE "
+        + (versioned ? quote("is_current") : "NOT " + quote("is_deleted"))
+        + "), count(*) FILTER (WHERE "
+        + quote("is_inferred")
+        + ") FROM "
+        + quote(table);
+  }
+
+  /**
+   * The rows of {@code table} as of the instant {@code ?} (bound), and the sums of {@code summed}.
+   */
+  String totalsAsOf(String table, String asOf, List<String> summed) {
+    StringBuilder sql = new StringBuilder("SELECT count(*)");
+    summed.forEach(column -> sql.append(", sum(").append(quote(column)).append(")"));
+    return sql.append(" FROM ")
+        .append(quote(table))
+        .append(" WHERE ")
+        .append(quote(asOf))
+        .append(" = ?")
+        .toString();
+  }
+
   /** Where truncations of source tables are kept, so that later writes can honour them. */
   static final String TRUNCATIONS_TABLE = "starflow_truncations";
 
