@@ -121,11 +121,11 @@ final class AsOfCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     boolean snapshots = !noSnapshots;
     try (Connection connection = target.connect()) {
-      if (!EventTables.exists(connection, tables.events())) {
+      if (!EventTables.exists(connection, target.dialect(), tables.events())) {
         throw new IllegalArgumentException(
             "the warehouse has no " + tables.events() + " table: run `starflow events` first");
       }
-      if (snapshots && !EventTables.exists(connection, tables.snapshots())) {
+      if (snapshots && !EventTables.exists(connection, target.dialect(), tables.snapshots())) {
         out.println("No " + tables.snapshots() + " table yet: replaying every event.");
         snapshots = false;
       }

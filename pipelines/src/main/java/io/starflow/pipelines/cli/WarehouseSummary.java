@@ -41,8 +41,8 @@ final class WarehouseSummary {
     }
     if (others > 0) {
       out.printf(
-          "  %6d  (more reasons: SELECT * FROM %s)%n",
-          others, warehouse.dialect().quote(SqlDialect.DEAD_LETTER_TABLE));
+          "  %6d  (more reasons: %s)%n",
+          others, warehouse.dialect().selectAll(SqlDialect.DEAD_LETTER_TABLE));
     }
   }
 }

@@ -42,7 +42,8 @@ public final class MirrorCheck {
     try (Connection connection = warehouse.connect()) {
       for (Map.Entry<String, Map<String, Map<String, Object>>> table :
           dataset.finalState.entrySet()) {
-        Map<String, Map<String, Object>> mirror = read(connection, table.getKey());
+        Map<String, Map<String, Object>> mirror =
+            read(connection, warehouse.dialect(), table.getKey());
         for (Map.Entry<String, Map<String, Object>> expected : table.getValue().entrySet()) {
           String where = table.getKey() + " " + expected.getKey();
           Map<String, Object> actual = mirror.remove(expected.getKey());
@@ -79,11 +80,12 @@ public final class MirrorCheck {
     return differences.size() > MAX_REPORTED ? differences.subList(0, MAX_REPORTED) : differences;
   }
 
-  private static Map<String, Map<String, Object>> read(Connection connection, String table)
+  private static Map<String, Map<String, Object>> read(
+      Connection connection, io.starflow.transforms.warehouse.SqlDialect dialect, String table)
       throws SQLException {
     Map<String, Map<String, Object>> rows = new HashMap<>();
     try (Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery("SELECT * FROM \"" + table + "\"")) {
+        ResultSet rs = statement.executeQuery(dialect.selectAll(table))) {
       ResultSetMetaData meta = rs.getMetaData();
       while (rs.next()) {
         Map<String, Object> row = new HashMap<>();

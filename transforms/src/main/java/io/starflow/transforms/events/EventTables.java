@@ -183,7 +183,7 @@ public final class EventTables implements Serializable {
    */
   Map<String, Stored> latestOf(Connection connection, Warehouse warehouse, String ids)
       throws SQLException {
-    return latest(connection, warehouse, "(" + ids + ")", null);
+    return latest(connection, warehouse, ids, null);
   }
 
   private Map<String, Stored> latest(
@@ -191,17 +191,14 @@ public final class EventTables implements Serializable {
       throws SQLException {
     SqlDialect dialect = warehouse.dialect();
     Map<String, Stored> stored = new HashMap<>();
-    if (!exists(connection, state())) {
+    if (!exists(connection, warehouse.dialect(), state())) {
       return stored;
     }
     try (PreparedStatement select =
         connection.prepareStatement(
-            "SELECT * FROM "
-                + dialect.quote(state())
-                + " WHERE "
-                + dialect.quote(reducer.keyColumn())
-                + (id == null ? " IN " : " = ")
-                + ids)) {
+            id == null
+                ? dialect.rowsWhereIn(state(), reducer.keyColumn(), ids)
+                : dialect.rowsWhereEqual(state(), reducer.keyColumn()))) {
       if (id != null) {
         select.setString(1, id);
       }
@@ -226,31 +223,18 @@ public final class EventTables implements Serializable {
       Connection connection, Warehouse warehouse, String aggregateId, long from)
       throws SQLException {
     Map<Long, String> contents = new TreeMap<>();
-    if (!exists(connection, events())) {
+    if (!exists(connection, warehouse.dialect(), events())) {
       return contents;
     }
     SqlDialect dialect = warehouse.dialect();
     try (PreparedStatement select =
         connection.prepareStatement(
-            "SELECT "
-                + String.join(
-                    ", ",
-                    dialect.quote(VERSION),
-                    dialect.quote(EVENT_TYPE),
-                    "CAST("
-                        + dialect.quote(PAYLOAD)
-                        + " AS "
-                        + dialect.sqlType(ColumnType.STRING)
-                        + ")",
-                    dialect.quote(EVENT_TIME),
-                    dialect.quote(EVENT_ID))
-                + " FROM "
-                + dialect.quote(events())
-                + " WHERE "
-                + dialect.quote(reducer.keyColumn())
-                + " = ? AND "
-                + dialect.quote(VERSION)
-                + " >= ?")) {
+            dialect.fromVersion(
+                events(),
+                List.of(VERSION, EVENT_TYPE, PAYLOAD, EVENT_TIME, EVENT_ID),
+                PAYLOAD,
+                reducer.keyColumn(),
+                VERSION))) {
       select.setString(1, aggregateId);
       select.setLong(2, from);
       try (ResultSet rs = select.executeQuery()) {
@@ -273,11 +257,9 @@ public final class EventTables implements Serializable {
   }
 
   /** Whether {@code table} exists in the connection's current schema. */
-  public static boolean exists(Connection connection, String table) throws SQLException {
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "SELECT 1 FROM information_schema.tables"
-                + " WHERE table_schema = current_schema() AND table_name = ?")) {
+  public static boolean exists(Connection connection, SqlDialect dialect, String table)
+      throws SQLException {
+    try (PreparedStatement select = connection.prepareStatement(dialect.tableExists())) {
       select.setString(1, table);
       try (ResultSet rs = select.executeQuery()) {
         return rs.next();

@@ -714,16 +714,21 @@ public abstract class FoldEvents<S extends Serializable>
       Connection connection = folder.connection();
       Map<String, EventTables.Stored> stored =
           folder.tables.latestOf(
-              connection, warehouse, "SELECT aggregate_id FROM " + events + " e");
+              connection,
+              warehouse,
+              warehouse.dialect().columnsOf(events, List.of("aggregate_id"), List.of()));
       boolean autoCommit = connection.getAutoCommit();
       connection.setAutoCommit(false); // PostgreSQL streams a result only in a transaction
       try (Statement query = connection.createStatement()) {
         query.setFetchSize(1_000);
         try (ResultSet rs =
             query.executeQuery(
-                "SELECT aggregate_id, event FROM "
-                    + events
-                    + " e ORDER BY aggregate_id, version")) {
+                warehouse
+                    .dialect()
+                    .columnsOf(
+                        events,
+                        List.of("aggregate_id", "event"),
+                        List.of("aggregate_id", "version")))) {
           List<DomainEvent> aggregate = new ArrayList<>();
           while (rs.next()) {
             String id = rs.getString(1);

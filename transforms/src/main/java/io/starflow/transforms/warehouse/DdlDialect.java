@@ -66,6 +66,15 @@ public abstract class DdlDialect implements Serializable {
         .collect(Collectors.joining(", "));
   }
 
+  /** {@code CREATE TABLE IF NOT EXISTS} of {@code name} with the column and key definitions. */
+  String createTable(String name, List<String> definitions) {
+    return "CREATE TABLE IF NOT EXISTS "
+        + quote(name)
+        + " (\n  "
+        + String.join(",\n  ", definitions)
+        + "\n)";
+  }
+
   /** The type of {@code _position}: text that sorts byte-wise. */
   abstract String positionType();
 

@@ -1156,7 +1156,7 @@ public final class MirrorWriter implements AutoCloseable {
     // The stage follows the table's columns: recreate it on the next write.
     String stage = stages.remove(table);
     if (stage != null) {
-      session.inTransaction(c -> execute(c, "DROP TABLE IF EXISTS " + dialect.quote(stage)));
+      session.inTransaction(c -> execute(c, dialect.dropTable(stage)));
     }
     Layout sourceColumns = withoutMetadata(layout);
     layouts.put(table, sourceColumns);

@@ -165,11 +165,7 @@ public final class RowStage implements AutoCloseable {
       parts.forEach(p -> files.add(Path.of(p)));
       return "(" + dialect.filesQuery(files) + ")";
     }
-    List<String> selects = new ArrayList<>();
-    for (String part : parts) {
-      selects.add("SELECT " + String.join(", ", names) + " FROM " + dialect.quote(part));
-    }
-    return "(" + String.join(" UNION ALL ", selects) + ")";
+    return "(" + dialect.unionOfParts(parts, names) + ")";
   }
 
   /** Removes {@code parts}, once what they hold is read. */

@@ -207,6 +207,12 @@ public abstract class SqlDialect extends DdlDialect {
         + " ORDER BY ordinal_position";
   }
 
+  /** One row when the table named {@code ?} (bound) exists in the current schema. */
+  public String tableExists() {
+    return "SELECT 1 FROM information_schema.tables"
+        + " WHERE table_schema = current_schema() AND table_name = ?";
+  }
+
   /** The tables of the current schema whose name equals the bound one ignoring case. */
   String findTableIgnoringCase() {
     return "SELECT table_name FROM information_schema.tables"
@@ -793,6 +799,69 @@ public abstract class SqlDialect extends DdlDialect {
         + ", CURRENT_TIMESTAMP FROM "
         + quote(versions)
         + " v ON CONFLICT (id) DO NOTHING";
+  }
+
+  /** The rows of every table of {@code parts}, their columns {@code names} (quoted already). */
+  String unionOfParts(List<String> parts, List<String> names) {
+    List<String> selects = new ArrayList<>();
+    for (String part : parts) {
+      selects.add("SELECT " + String.join(", ", names) + " FROM " + quote(part));
+    }
+    return String.join(" UNION ALL ", selects);
+  }
+
+  /** Every row of {@code table}. */
+  public String selectAll(String table) {
+    return "SELECT * FROM " + quote(table);
+  }
+
+  /** The rows of {@code table} whose {@code column} equals {@code ?} (bound). */
+  public String rowsWhereEqual(String table, String column) {
+    return selectAll(table) + " WHERE " + quote(column) + " = ?";
+  }
+
+  /** The rows of {@code table} whose {@code column} is among the values {@code query} selects. */
+  public String rowsWhereIn(String table, String column, String query) {
+    return selectAll(table) + " WHERE " + quote(column) + " IN (" + query + ")";
+  }
+
+  /**
+   * {@code columns} of {@code relation} (a table expression, used as it is), {@code text} cast to
+   * text, where {@code key} equals the first bound value and {@code version} is at least the
+   * second, by version.
+   */
+  public String fromVersion(
+      String relation, List<String> columns, String text, String key, String version) {
+    List<String> selected = new ArrayList<>();
+    for (String column : columns) {
+      selected.add(
+          column.equals(text)
+              ? "CAST(" + quote(column) + " AS " + sqlType(ColumnType.STRING) + ")"
+              : quote(column));
+    }
+    return "SELECT "
+        + String.join(", ", selected)
+        + " FROM "
+        + quote(relation)
+        + " WHERE "
+        + quote(key)
+        + " = ? AND "
+        + quote(version)
+        + " >= ? ORDER BY "
+        + quote(version);
+  }
+
+  /**
+   * {@code columns} of {@code relation} (a table expression, used as it is) ordered by {@code
+   * order}.
+   */
+  public String columnsOf(String relation, List<String> columns, List<String> order) {
+    return "SELECT "
+        + quoted(columns)
+        + " FROM "
+        + relation
+        + " r"
+        + (order.isEmpty() ? "" : " ORDER BY " + quoted(order));
   }
 
   /** The number of rows of {@code table}. */

@@ -60,11 +60,7 @@ public final class StarTables {
                 + (notNull.contains(column.name()) ? " NOT NULL" : ""));
       }
       definitions.add(dialect.primaryKey(primaryKey));
-      return "CREATE TABLE IF NOT EXISTS "
-          + dialect.quote(name)
-          + " (\n  "
-          + String.join(",\n  ", definitions)
-          + "\n)";
+      return dialect.createTable(name, definitions);
     }
   }
 
