@@ -14,11 +14,11 @@ import java.io.Serializable;
 import java.sql.ResultSetMetaData;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.MapCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
@@ -81,63 +81,28 @@ public final class AsOf<S extends Serializable>
     return "fact_" + reducer.aggregateType() + "_snapshot";
   }
 
-  /**
-   * The CTE {@code plan(as_of, aggregate, last_version, from_version)}: per instant and aggregate,
-   * the last version to apply and the snapshot version to start from (0: the initial state).
-   */
-  private String plan(SqlDialect dialect, EventTables tables) {
-    String key = dialect.quote(reducer.keyColumn());
-    String version = dialect.quote(EventTables.VERSION);
-    String at =
-        instants.stream()
-            .map(
-                i ->
-                    "SELECT CAST('"
-                        + i
-                        + "' AS "
-                        + dialect.sqlType(ColumnType.TIMESTAMPTZ)
-                        + ") AS t")
-            .collect(Collectors.joining(" UNION ALL "));
-    String lastVersions =
-        "SELECT ins.t, e."
-            + key
-            + " AS k, max(e."
-            + version
-            + ") AS last_version FROM ("
-            + at
-            + ") ins JOIN "
-            + dialect.quote(tables.events())
-            + " e ON e."
-            + dialect.quote(EventTables.EVENT_TIME)
-            + " <= ins.t GROUP BY ins.t, e."
-            + key;
-    String start =
-        snapshots
-            ? "COALESCE((SELECT max(s."
-                + version
-                + ") FROM "
-                + dialect.quote(tables.snapshots())
-                + " s WHERE s."
-                + key
-                + " = l.k AND s."
-                + version
-                + " <= l.last_version), 0)"
-            : "0";
-    return "WITH plan AS (SELECT l.t AS as_of, l.k, l.last_version, "
-        + start
-        + " AS from_version FROM ("
-        + lastVersions
-        + ") l)";
+  /** Binds the instants of {@link SqlDialect#asOfPlan}, in order. */
+  private static JdbcIO.StatementPreparator instants(List<Instant> instants) {
+    return statement -> {
+      for (int i = 0; i < instants.size(); i++) {
+        statement.setObject(i + 1, OffsetDateTime.ofInstant(instants.get(i), ZoneOffset.UTC));
+      }
+    };
   }
 
   @Override
   public PCollection<ChangeRecord> expand(PBegin input) {
     SqlDialect dialect = warehouse.dialect();
     EventTables tables = new EventTables(reducer);
-    String key = dialect.quote(reducer.keyColumn());
-    String version = dialect.quote(EventTables.VERSION);
-    String text = dialect.sqlType(ColumnType.STRING);
-    String plan = plan(dialect, tables);
+    String key = reducer.keyColumn();
+    String plan =
+        dialect.asOfPlan(
+            tables.events(),
+            snapshots ? tables.snapshots() : null,
+            key,
+            EventTables.VERSION,
+            EventTables.EVENT_TIME,
+            instants.size());
     KvCoder<String, DomainEvent> eventCoder =
         KvCoder.of(StringUtf8Coder.of(), DomainEventCoder.of());
     String aggregateType = reducer.aggregateType();
@@ -147,28 +112,19 @@ public final class AsOf<S extends Serializable>
             JdbcIO.<KV<String, DomainEvent>>read()
                 .withDataSourceProviderFn(JdbcSource.provider(warehouse.jdbcUrl()))
                 .withQuery(
-                    plan
-                        + " SELECT p.as_of, p.k, p.last_version, p.from_version, e."
-                        + version
-                        + ", e."
-                        + dialect.quote(EventTables.EVENT_TYPE)
-                        + ", CAST(e."
-                        + dialect.quote(EventTables.PAYLOAD)
-                        + " AS "
-                        + text
-                        + "), e."
-                        + dialect.quote(EventTables.EVENT_TIME)
-                        + ", e."
-                        + dialect.quote(EventTables.EVENT_ID)
-                        + " FROM plan p LEFT JOIN "
-                        + dialect.quote(tables.events())
-                        + " e ON e."
-                        + key
-                        + " = p.k AND e."
-                        + version
-                        + " > p.from_version AND e."
-                        + version
-                        + " <= p.last_version")
+                    dialect.asOfEvents(
+                        plan,
+                        tables.events(),
+                        key,
+                        EventTables.VERSION,
+                        List.of(
+                            EventTables.VERSION,
+                            EventTables.EVENT_TYPE,
+                            EventTables.PAYLOAD,
+                            EventTables.EVENT_TIME,
+                            EventTables.EVENT_ID),
+                        EventTables.PAYLOAD))
+                .withStatementPreparator(instants(instants))
                 .withRowMapper(
                     rs -> {
                       Instant asOf = rs.getObject(1, OffsetDateTime.class).toInstant();
@@ -205,14 +161,8 @@ public final class AsOf<S extends Serializable>
                 JdbcIO.<KV<String, Map<String, String>>>read()
                     .withDataSourceProviderFn(JdbcSource.provider(warehouse.jdbcUrl()))
                     .withQuery(
-                        plan
-                            + " SELECT p.as_of, p.k, p.last_version, p.from_version, s.* FROM plan p JOIN "
-                            + dialect.quote(tables.snapshots())
-                            + " s ON s."
-                            + key
-                            + " = p.k AND s."
-                            + version
-                            + " = p.from_version")
+                        dialect.asOfSnapshots(plan, tables.snapshots(), key, EventTables.VERSION))
+                    .withStatementPreparator(instants(instants))
                     .withRowMapper(
                         rs -> {
                           Instant asOf = rs.getObject(1, OffsetDateTime.class).toInstant();

@@ -864,6 +864,94 @@ public abstract class SqlDialect extends DdlDialect {
         + (order.isEmpty() ? "" : " ORDER BY " + quoted(order));
   }
 
+  /**
+   * The CTE {@code plan(as_of, k, last_version, from_version)} of a point-in-time replay: per
+   * instant (one bound value each, {@code instants} of them) and aggregate {@code key} of {@code
+   * events}, the last version at or before the instant and the snapshot version to start from, from
+   * {@code snapshots} when given (0: the initial state).
+   */
+  public String asOfPlan(
+      String events,
+      @Nullable String snapshots,
+      String key,
+      String version,
+      String eventTime,
+      int instants) {
+    List<String> at = new ArrayList<>();
+    for (int i = 0; i < instants; i++) {
+      at.add("SELECT CAST(? AS " + sqlType(ColumnType.TIMESTAMPTZ) + ") AS t");
+    }
+    String lastVersions =
+        "SELECT ins.t, e."
+            + quote(key)
+            + " AS k, max(e."
+            + quote(version)
+            + ") AS last_version FROM ("
+            + String.join(" UNION ALL ", at)
+            + ") ins JOIN "
+            + quote(events)
+            + " e ON e."
+            + quote(eventTime)
+            + " <= ins.t GROUP BY ins.t, e."
+            + quote(key);
+    String start =
+        snapshots == null
+            ? "0"
+            : "COALESCE((SELECT max(s."
+                + quote(version)
+                + ") FROM "
+                + quote(snapshots)
+                + " s WHERE s."
+                + quote(key)
+                + " = l.k AND s."
+                + quote(version)
+                + " <= l.last_version), 0)";
+    return "WITH plan AS (SELECT l.t AS as_of, l.k, l.last_version, "
+        + start
+        + " AS from_version FROM ("
+        + lastVersions
+        + ") l)";
+  }
+
+  /**
+   * After {@link #asOfPlan}: per planned instant and aggregate, the events to replay ({@code
+   * columns} of {@code events}, {@code text} cast to text), or one row of nulls when none.
+   */
+  public String asOfEvents(
+      String plan, String events, String key, String version, List<String> columns, String text) {
+    List<String> selected = new ArrayList<>();
+    for (String column : columns) {
+      selected.add(
+          column.equals(text)
+              ? "CAST(e." + quote(column) + " AS " + sqlType(ColumnType.STRING) + ")"
+              : "e." + quote(column));
+    }
+    return plan
+        + " SELECT p.as_of, p.k, p.last_version, p.from_version, "
+        + String.join(", ", selected)
+        + " FROM plan p LEFT JOIN "
+        + quote(events)
+        + " e ON e."
+        + quote(key)
+        + " = p.k AND e."
+        + quote(version)
+        + " > p.from_version AND e."
+        + quote(version)
+        + " <= p.last_version";
+  }
+
+  /** After {@link #asOfPlan}: per planned instant and aggregate, the snapshot to start from. */
+  public String asOfSnapshots(String plan, String snapshots, String key, String version) {
+    return plan
+        + " SELECT p.as_of, p.k, p.last_version, p.from_version, s.* FROM plan p JOIN "
+        + quote(snapshots)
+        + " s ON s."
+        + quote(key)
+        + " = p.k AND s."
+        + quote(version)
+        + " = p.from_version";
+  }
+
   /** The number of rows of {@code table}. */
   String countRows(String table) {
     return "SELECT count(*) FROM " + quote(table);
