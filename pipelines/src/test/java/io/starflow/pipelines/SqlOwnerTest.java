@@ -39,8 +39,6 @@ public class SqlOwnerTest {
       Map.of(
           "transforms/src/main/java/io/starflow/transforms/warehouse/StarRefresh.java",
           "the star's derivation SQL, generated from the model: to move into the dialects",
-          "transforms/src/main/java/io/starflow/transforms/events/ReadEventStore.java",
-          "the default query of an event-store table: to move",
           "pipelines/src/main/java/io/starflow/pipelines/bench/MirrorBenchmark.java",
           "DuckDB's own SQL, the peer the benchmark measures against (by design)",
           "pipelines/src/main/java/io/starflow/pipelines/bench/WritePathBenchmark.java",

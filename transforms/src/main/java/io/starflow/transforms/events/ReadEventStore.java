@@ -5,7 +5,10 @@ import io.starflow.schemas.Identifiers;
 import io.starflow.schemas.RawRecord;
 import io.starflow.schemas.RawRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.warehouse.Warehouse;
 import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Set;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
@@ -43,10 +46,19 @@ public final class ReadEventStore extends PTransform<PBegin, PCollection<RawReco
         JdbcIO.<RawRecord>read()
             .withDataSourceProviderFn(JdbcSource.provider(url))
             .withQuery(
-                "SELECT aggregate_type, CAST(aggregate_id AS TEXT), version, event_type,"
-                    + " CAST(payload AS TEXT), event_time, CAST(event_id AS TEXT) FROM \""
-                    + table
-                    + "\"")
+                Warehouse.at(url)
+                    .dialect()
+                    .selectWithText(
+                        table,
+                        List.of(
+                            "aggregate_type",
+                            "aggregate_id",
+                            "version",
+                            "event_type",
+                            "payload",
+                            "event_time",
+                            "event_id"),
+                        Set.of("aggregate_id", "payload", "event_id")))
             .withRowMapper(
                 rs -> {
                   StarflowMetrics.counter(StarflowMetrics.RECORDS_READ).inc();

@@ -952,6 +952,21 @@ public abstract class SqlDialect extends DdlDialect {
         + " = p.from_version";
   }
 
+  /**
+   * The rows of an event-store table: {@code columns} of {@code table}, those in {@code text} cast
+   * to text.
+   */
+  public String selectWithText(String table, List<String> columns, Set<String> text) {
+    List<String> selected = new ArrayList<>();
+    for (String column : columns) {
+      selected.add(
+          text.contains(column)
+              ? "CAST(" + quote(column) + " AS " + sqlType(ColumnType.STRING) + ")"
+              : quote(column));
+    }
+    return "SELECT " + String.join(", ", selected) + " FROM " + quote(table);
+  }
+
   /** The number of rows of {@code table}. */
   String countRows(String table) {
     return "SELECT count(*) FROM " + quote(table);
