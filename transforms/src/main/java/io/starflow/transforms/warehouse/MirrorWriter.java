@@ -431,6 +431,12 @@ public final class MirrorWriter implements AutoCloseable {
   /** Whether {@link #VERSIONS} is, in the transaction at hand, a view of the stages. */
   private boolean versionsAreAView;
 
+  /** Whether the last versions collected hold one per key. */
+  private boolean oneVersionPerKey;
+
+  /** Whether {@link #LATEST} is a view of {@link #VERSIONS} in the current transaction. */
+  private boolean latestIsAView;
+
   private static final String LATEST = "starflow_latest";
 
   /**
@@ -483,9 +489,19 @@ public final class MirrorWriter implements AutoCloseable {
               counts[3] = appendHistory(c, table, layout, VERSIONS);
             }
             long historized = System.nanoTime();
-            execute(c, dialect.latestVersions(LATEST, VERSIONS, layout.keys, layout.columns));
-            counts[1] = count(c, LATEST);
-            for (String column : unavailableColumns(c, VERSIONS, layout)) {
+            Set<String> unavailable = unavailableColumns(c, VERSIONS, layout);
+            // one version per key, each whole, no truncation to honour: the versions are the
+            // latest ones as they are, read where they lie instead of copied
+            latestIsAView =
+                oneVersionPerKey && unavailable.isEmpty() && truncationOf(c, table) == null;
+            if (latestIsAView) {
+              execute(c, dialect.latestAsView(LATEST, VERSIONS, layout.columns));
+              counts[1] = counts[0];
+            } else {
+              execute(c, dialect.latestVersions(LATEST, VERSIONS, layout.keys, layout.columns));
+              counts[1] = count(c, LATEST);
+            }
+            for (String column : unavailable) {
               try (PreparedStatement fill =
                   c.prepareStatement(
                       dialect.fillLatestFromVersions(LATEST, VERSIONS, layout.keys, column))) {
@@ -496,7 +512,12 @@ public final class MirrorWriter implements AutoCloseable {
               }
             }
             counts[2] =
-                upsertMirror(c, table, layout, LATEST, unavailableColumns(c, LATEST, layout));
+                upsertMirror(
+                    c,
+                    table,
+                    layout,
+                    LATEST,
+                    latestIsAView ? Set.of() : unavailableColumns(c, LATEST, layout));
             dropAll(c, stages, files != null);
             LOG.debug(
                 "{}: {} versions collected in {} ms, history in {} ms, mirror in {} ms",
@@ -562,7 +583,9 @@ public final class MirrorWriter implements AutoCloseable {
         ResultSet rs = query.executeQuery(dialect.countRepeatedVersions(union, layout.keys))) {
       rs.next();
       repeated = rs.getLong(1);
+      oneVersionPerKey = rs.getLong(2) == 0;
     }
+    latestIsAView = false;
     // Most inputs hold each version once: then the stages are read as they are, not copied.
     versionsAreAView = repeated == 0;
     execute(
@@ -599,8 +622,9 @@ public final class MirrorWriter implements AutoCloseable {
 
   private void dropAll(Connection c, List<String> stages, boolean views) throws SQLException {
     // the view of the stages first: the warehouse keeps a table a view depends on
+    // a view first: the warehouse keeps a table or view another view depends on
+    execute(c, latestIsAView ? dialect.dropView(LATEST) : dialect.dropTable(LATEST));
     execute(c, versionsAreAView ? dialect.dropView(VERSIONS) : dialect.dropTable(VERSIONS));
-    execute(c, dialect.dropTable(LATEST));
     for (String stage : stages) {
       execute(c, views ? dialect.dropView(stage) : dialect.dropTable(stage));
     }
@@ -718,24 +742,28 @@ public final class MirrorWriter implements AutoCloseable {
    */
   private void honourTruncation(Connection c, String table, String stage, Layout layout)
       throws SQLException {
-    String position;
-    Object time;
-    try (PreparedStatement latest = c.prepareStatement(dialect.latestTruncation())) {
-      latest.setString(1, table);
-      try (ResultSet rs = latest.executeQuery()) {
-        if (!rs.next()) {
-          return;
-        }
-        position = rs.getString(1);
-        time = rs.getObject(2);
-      }
+    Object[] truncation = truncationOf(c, table);
+    if (truncation == null) {
+      return;
     }
+    String position = (String) truncation[0];
+    Object time = truncation[1];
     try (PreparedStatement update =
         c.prepareStatement(dialect.truncateRows(stage, layout.keys, layout.columns, true))) {
       update.setString(1, position);
       update.setObject(2, time);
       update.setString(3, position);
       update.executeUpdate();
+    }
+  }
+
+  /** The position and time of the latest truncation of {@code table}, or null when none. */
+  private @Nullable Object[] truncationOf(Connection c, String table) throws SQLException {
+    try (PreparedStatement latest = c.prepareStatement(dialect.latestTruncation())) {
+      latest.setString(1, table);
+      try (ResultSet rs = latest.executeQuery()) {
+        return rs.next() ? new Object[] {rs.getString(1), rs.getObject(2)} : null;
+      }
     }
   }
 

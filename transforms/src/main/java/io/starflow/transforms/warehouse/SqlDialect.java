@@ -620,17 +620,26 @@ public abstract class SqlDialect extends DdlDialect {
     return String.join(" UNION ALL ", selects);
   }
 
-  /** How many (key, position) pairs {@code union} holds more than once: 0 when all are distinct. */
+  /**
+   * Two counts over {@code union}: the keys with a position it holds more than once (0 when all
+   * versions are distinct), and the keys with more than one row (0 when each key has one version).
+   */
   String countRepeatedVersions(String union, List<String> keys) {
-    List<String> partition = new ArrayList<>(keys);
-    partition.add(Identifiers.POSITION);
-    return "SELECT count(*) FROM (SELECT "
-        + quoted(partition)
-        + " FROM ("
+    return "SELECT count(*) FILTER (WHERE n > d), count(*) FILTER (WHERE n > 1) FROM (SELECT"
+        + " count(*) AS n, count(DISTINCT "
+        + quote(Identifiers.POSITION)
+        + ") AS d FROM ("
         + union
         + ") u GROUP BY "
-        + quoted(partition)
-        + " HAVING count(*) > 1) r";
+        + quoted(keys)
+        + ") r";
+  }
+
+  /** The latest versions, when {@code versions} holds one per key: a view of it, nothing copied. */
+  String latestAsView(String latest, String versions, List<TableColumn> columns) {
+    List<String> names = new ArrayList<>();
+    versionStageColumns(columns).forEach(c -> names.add(c.name()));
+    return createTempView(latest, "SELECT " + quoted(names) + " FROM " + quote(versions));
   }
 
   /** The versions of {@code union}, all distinct already: a view, nothing copied. */
