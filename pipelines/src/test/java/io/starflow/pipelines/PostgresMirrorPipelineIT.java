@@ -2,26 +2,16 @@ package io.starflow.pipelines;
 
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Warehouse;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.After;
+import org.junit.Rule;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 @RunWith(JUnit4.class)
 public class PostgresMirrorPipelineIT extends MirrorPipelineContract {
-  private final List<TestWarehouses.PostgresSchema> schemas = new ArrayList<>();
+  @Rule public final TestWarehouses.PostgresSchemas postgres = new TestWarehouses.PostgresSchemas();
 
   @Override
   protected Warehouse newWarehouse() {
-    TestWarehouses.PostgresSchema schema = new TestWarehouses.PostgresSchema();
-    schema.open();
-    schemas.add(schema);
-    return schema.warehouse();
-  }
-
-  @After
-  public void dropSchemas() {
-    schemas.forEach(TestWarehouses.PostgresSchema::close);
+    return postgres.newWarehouse();
   }
 }

@@ -841,15 +841,8 @@ public abstract class SqlDialect extends DdlDialect {
    */
   public String fromVersion(
       String relation, List<String> columns, String text, String key, String version) {
-    List<String> selected = new ArrayList<>();
-    for (String column : columns) {
-      selected.add(
-          column.equals(text)
-              ? "CAST(" + quote(column) + " AS " + sqlType(ColumnType.STRING) + ")"
-              : quote(column));
-    }
     return "SELECT "
-        + String.join(", ", selected)
+        + withText("", columns, Set.of(text))
         + " FROM "
         + quote(relation)
         + " WHERE "
@@ -928,16 +921,9 @@ public abstract class SqlDialect extends DdlDialect {
    */
   public String asOfEvents(
       String plan, String events, String key, String version, List<String> columns, String text) {
-    List<String> selected = new ArrayList<>();
-    for (String column : columns) {
-      selected.add(
-          column.equals(text)
-              ? "CAST(e." + quote(column) + " AS " + sqlType(ColumnType.STRING) + ")"
-              : "e." + quote(column));
-    }
     return plan
         + " SELECT p.as_of, p.k, p.last_version, p.from_version, "
-        + String.join(", ", selected)
+        + withText("e.", columns, Set.of(text))
         + " FROM plan p LEFT JOIN "
         + quote(events)
         + " e ON e."
@@ -966,14 +952,20 @@ public abstract class SqlDialect extends DdlDialect {
    * to text.
    */
   public String selectWithText(String table, List<String> columns, Set<String> text) {
+    return "SELECT " + withText("", columns, text) + " FROM " + quote(table);
+  }
+
+  /** {@code columns}, each after {@code prefix}, those in {@code text} cast to text. */
+  private String withText(String prefix, List<String> columns, Set<String> text) {
     List<String> selected = new ArrayList<>();
     for (String column : columns) {
+      String name = prefix + quote(column);
       selected.add(
           text.contains(column)
-              ? "CAST(" + quote(column) + " AS " + sqlType(ColumnType.STRING) + ")"
-              : quote(column));
+              ? "CAST(" + name + " AS " + sqlType(ColumnType.STRING) + ")"
+              : name);
     }
-    return "SELECT " + String.join(", ", selected) + " FROM " + quote(table);
+    return String.join(", ", selected);
   }
 
   /** The number of rows of {@code table}. */

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.ChangeRecordCoder;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.Mirror;
@@ -15,9 +16,6 @@ import io.starflow.transforms.warehouse.Warehouse;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.ListCoder;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -114,21 +112,6 @@ public class CompactInWindowsTest {
     return TestStream.create(ChangeRecordCoder.of()).advanceWatermarkTo(at(0));
   }
 
-  private static long counter(PipelineResult result, String name) {
-    long total = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(StarflowMetrics.NAMESPACE, name))
-                    .build())
-            .getCounters()) {
-      total += c.getAttempted();
-    }
-    return total;
-  }
-
   @Test
   public void onTimeVersionsInAWindowCollapseToTheLatestWithAllTheirOrigins() {
     TestStream<ChangeRecord> events =
@@ -170,8 +153,8 @@ public class CompactInWindowsTest {
     Warehouse warehouse = writeTo(events);
     PipelineResult result = p.run();
     assertThat(Tables.value(warehouse, "t", 1, "name"), equalTo("b"));
-    assertThat(counter(result, StarflowMetrics.CHANGED), equalTo(1L));
-    assertThat(counter(result, StarflowMetrics.STALE), equalTo(1L));
+    assertThat(Runs.counter(result, StarflowMetrics.CHANGED), equalTo(1L));
+    assertThat(Runs.counter(result, StarflowMetrics.STALE), equalTo(1L));
   }
 
   @Test
@@ -185,9 +168,9 @@ public class CompactInWindowsTest {
     Warehouse warehouse = writeTo(events);
     PipelineResult result = p.run();
     assertThat(Tables.value(warehouse, "t", 1, "name"), equalTo("new"));
-    assertThat(counter(result, StarflowMetrics.APPLIED), equalTo(2L));
-    assertThat(counter(result, StarflowMetrics.STALE), equalTo(1L));
-    assertThat(counter(result, StarflowMetrics.LATE_BEYOND_LATENESS), equalTo(0L));
+    assertThat(Runs.counter(result, StarflowMetrics.APPLIED), equalTo(2L));
+    assertThat(Runs.counter(result, StarflowMetrics.STALE), equalTo(1L));
+    assertThat(Runs.counter(result, StarflowMetrics.LATE_BEYOND_LATENESS), equalTo(0L));
   }
 
   @Test
@@ -200,7 +183,7 @@ public class CompactInWindowsTest {
             .advanceWatermarkToInfinity();
     Warehouse warehouse = writeTo(events);
     PipelineResult result = p.run();
-    assertThat(counter(result, StarflowMetrics.LATE_BEYOND_LATENESS), equalTo(1L));
+    assertThat(Runs.counter(result, StarflowMetrics.LATE_BEYOND_LATENESS), equalTo(1L));
     assertThat(Tables.value(warehouse, "t", 1, "name"), equalTo("newer, very late"));
   }
 
@@ -217,9 +200,9 @@ public class CompactInWindowsTest {
             .advanceWatermarkToInfinity();
     Warehouse warehouse = writeTo(events);
     PipelineResult result = p.run();
-    assertThat(counter(result, StarflowMetrics.LATE_BEYOND_LATENESS), equalTo(3L));
+    assertThat(Runs.counter(result, StarflowMetrics.LATE_BEYOND_LATENESS), equalTo(3L));
     // One row for the on-time window, one for the three late changes: not one write per change.
-    assertThat(counter(result, StarflowMetrics.COMPACTED), equalTo(2L));
+    assertThat(Runs.counter(result, StarflowMetrics.COMPACTED), equalTo(2L));
     assertThat(Tables.value(warehouse, "t", 1, "name"), equalTo("newest"));
   }
 

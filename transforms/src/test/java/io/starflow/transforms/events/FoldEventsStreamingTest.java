@@ -7,6 +7,7 @@ import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.DomainEvent;
 import io.starflow.schemas.DomainEventCoder;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.testing.Runs;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.MirrorWriter;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -15,9 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -164,23 +162,8 @@ public class FoldEventsStreamingTest {
                 + " versions 4..4 waited for it");
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertThat(counter(run, StarflowMetrics.AGGREGATES_RELEASED), equalTo((long) aggregates));
-    assertThat(counter(run, StarflowMetrics.EVENTS_DUPLICATE), equalTo(1L));
-  }
-
-  private static long counter(PipelineResult result, String name) {
-    long total = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(StarflowMetrics.NAMESPACE, name))
-                    .build())
-            .getCounters()) {
-      total += c.getAttempted();
-    }
-    return total;
+    assertThat(Runs.counter(run, StarflowMetrics.AGGREGATES_RELEASED), equalTo((long) aggregates));
+    assertThat(Runs.counter(run, StarflowMetrics.EVENTS_DUPLICATE), equalTo(1L));
   }
 
   @Test
@@ -215,13 +198,7 @@ public class FoldEventsStreamingTest {
                 .states()
                 .apply(
                     MapElements.into(TypeDescriptors.strings())
-                        .via(
-                            (ChangeRecord r) ->
-                                r.column("sku").value()
-                                    + "@"
-                                    + r.column("version").value()
-                                    + "="
-                                    + r.column("on_hand").value())))
+                        .via(FoldEventsStreamingTest::state)))
         .containsInAnyOrder("A@1=10", "A@2=20", "B@1=10", "C@1=10");
     PAssert.that(deadLetters.getOutput())
         .containsInAnyOrder(

@@ -66,4 +66,22 @@ public final class Runs {
     }
     return dump.toString();
   }
+
+  /** The attempted total of Starflow's counter {@code name} in {@code result}. */
+  public static long counter(PipelineResult result, String name) {
+    long total = 0;
+    for (org.apache.beam.sdk.metrics.MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                org.apache.beam.sdk.metrics.MetricsFilter.builder()
+                    .addNameFilter(
+                        org.apache.beam.sdk.metrics.MetricNameFilter.named(
+                            io.starflow.transforms.StarflowMetrics.NAMESPACE, name))
+                    .build())
+            .getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
+  }
 }

@@ -74,6 +74,25 @@ public final class TestWarehouses {
     }
   }
 
+  /** A rule that gives a test as many fresh PostgreSQL schemas as it asks for, dropped after it. */
+  public static final class PostgresSchemas extends ExternalResource {
+    private final java.util.List<PostgresSchema> schemas = new java.util.ArrayList<>();
+
+    /** A warehouse in a new, empty schema. */
+    public Warehouse newWarehouse() {
+      PostgresSchema schema = new PostgresSchema();
+      schema.open();
+      schemas.add(schema);
+      return schema.warehouse();
+    }
+
+    @Override
+    protected void after() {
+      schemas.forEach(PostgresSchema::close);
+      schemas.clear();
+    }
+  }
+
   /** A warehouse in a new, empty PostgreSQL schema. */
   private static Warehouse postgresSchema(String schema) {
     String base = postgresUrl();
