@@ -42,11 +42,7 @@ public class SqlOwnerTest {
           "pipelines/src/main/java/io/starflow/pipelines/bench/MirrorBenchmark.java",
           "DuckDB's own SQL, the peer the benchmark measures against (by design)",
           "pipelines/src/main/java/io/starflow/pipelines/bench/WritePathBenchmark.java",
-          "the benchmark's checks of its tables: to move",
-          "pipelines/src/main/java/io/starflow/pipelines/bench/StarRefreshBenchmark.java",
-          "the benchmark's scratch schema: to move",
-          "pipelines/src/main/java/io/starflow/pipelines/bench/AsOfBenchmark.java",
-          "the benchmark's checks of its tables: to move",
+          "the row-by-row JDBC batch of guarded upserts the staged write is measured against",
           "pipelines/src/main/java/io/starflow/pipelines/sample/RetailCdc.java",
           "the demo's star query, an example of what a user writes (by design)");
 

@@ -11,6 +11,7 @@ import io.starflow.transforms.events.EventTables;
 import io.starflow.transforms.events.Inventory;
 import io.starflow.transforms.events.RejectedEventException;
 import io.starflow.transforms.warehouse.Warehouse;
+import io.starflow.transforms.warehouse.WarehouseReport;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -89,8 +90,7 @@ public final class AsOfBenchmark {
         plainSeconds / foldSeconds,
         folded.get(StarflowMetrics.EVENTS_APPLIED) / foldSeconds,
         events / plainSeconds);
-    long aggregates =
-        count(warehouse, "SELECT count(*) FROM \"" + new EventTables(inventory).state() + "\"");
+    long aggregates = WarehouseReport.of(warehouse).rows(new EventTables(inventory).state());
     if (aggregates != plain.size()) {
       throw new IllegalStateException(
           "the fold wrote "
@@ -155,15 +155,6 @@ public final class AsOfBenchmark {
     return states;
   }
 
-  private static long count(Warehouse warehouse, String sql) throws Exception {
-    try (var connection = warehouse.connect();
-        var query = connection.createStatement();
-        var rs = query.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
   private static RunCounts asOf(
       PipelineOptions options,
       Inventory inventory,
@@ -185,16 +176,11 @@ public final class AsOfBenchmark {
   }
 
   private static BigDecimal total(Warehouse warehouse, Instant at) throws Exception {
-    try (var connection = warehouse.connect();
-        var select =
-            connection.prepareStatement(
-                "SELECT sum(value) FROM " + AsOf.table(new Inventory()) + " WHERE as_of = ?")) {
-      select.setObject(1, java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC));
-      try (var rs = select.executeQuery()) {
-        rs.next();
-        return rs.getBigDecimal(1);
-      }
-    }
+    return WarehouseReport.of(warehouse)
+        .totalsAsOf(AsOf.table(new Inventory()), AsOf.AS_OF, List.of("value"), List.of(at))
+        .get(0)
+        .sums
+        .get(0);
   }
 
   private static double seconds(long start) {

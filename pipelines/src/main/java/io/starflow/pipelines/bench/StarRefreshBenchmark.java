@@ -60,9 +60,9 @@ public final class StarRefreshBenchmark {
   private static void dropSchema(Warehouse database, boolean recreate) throws SQLException {
     try (Connection c = database.connect();
         java.sql.Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA IF EXISTS " + POSTGRES_SCHEMA + " CASCADE");
+      s.execute(database.dialect().dropSchema(POSTGRES_SCHEMA));
       if (recreate) {
-        s.execute("CREATE SCHEMA " + POSTGRES_SCHEMA);
+        s.execute(database.dialect().createSchema(POSTGRES_SCHEMA));
       }
     }
   }

@@ -127,7 +127,7 @@ public final class WritePathBenchmark {
   private static void freshTable(Warehouse warehouse, List<ChangeRecord> rows) throws SQLException {
     try (Connection connection = warehouse.connect();
         Statement statement = connection.createStatement()) {
-      statement.execute("DROP TABLE IF EXISTS " + warehouse.dialect().quote(rows.get(0).table()));
+      statement.execute(warehouse.dialect().dropTable(rows.get(0).table()));
     }
     try (MirrorWriter writer = MirrorWriter.open(warehouse)) {
       writer.write(rows.subList(0, 1));

@@ -591,7 +591,8 @@ public abstract class SqlDialect extends DdlDialect {
     return stage;
   }
 
-  String dropTable(String name) {
+  /** Drops table {@code name}, when it exists. */
+  public String dropTable(String name) {
     return "DROP TABLE IF EXISTS " + quote(name);
   }
 
@@ -966,6 +967,16 @@ public abstract class SqlDialect extends DdlDialect {
               : name);
     }
     return String.join(", ", selected);
+  }
+
+  /** Drops schema {@code name} and everything in it, when it exists. */
+  public String dropSchema(String name) {
+    return "DROP SCHEMA IF EXISTS " + quote(name) + " CASCADE";
+  }
+
+  /** Creates the empty schema {@code name}. */
+  public String createSchema(String name) {
+    return "CREATE SCHEMA " + quote(name);
   }
 
   /** The number of rows of {@code table}. */
