@@ -158,14 +158,6 @@ final class AsOfCommand implements Callable<Integer> {
       PrintWriter out)
       throws SQLException {
     List<String> summed = reducer.totals();
-    // whole numbers for integer columns, two decimals for the others
-    java.util.Set<String> integral = new java.util.HashSet<>();
-    for (io.starflow.schemas.Column column : columnsOfInitial(reducer)) {
-      if (column.type() != null
-          && column.type().kind() == io.starflow.schemas.ColumnType.Kind.BIGINT) {
-        integral.add(column.name());
-      }
-    }
     StringBuilder header = new StringBuilder(String.format("  %-22s %10s", "as of", "aggregates"));
     summed.forEach(column -> header.append(String.format(" %18s", column.replace('_', ' '))));
     out.println(header);
@@ -175,17 +167,13 @@ final class AsOfCommand implements Callable<Integer> {
           new StringBuilder(String.format("  %-22s %,10d", totals.asOf, totals.rows));
       for (int i = 0; i < summed.size(); i++) {
         java.math.BigDecimal sum = totals.sums.get(i);
+        // a sum of integers has no decimals; the others show two
         line.append(
-            integral.contains(summed.get(i))
+            sum.scale() <= 0
                 ? String.format(" %,18d", sum.toBigInteger())
                 : String.format(" %,18.2f", sum));
       }
       out.println(line);
     }
-  }
-
-  private static <S extends java.io.Serializable> List<io.starflow.schemas.Column> columnsOfInitial(
-      Reducer<S> reducer) {
-    return reducer.columns(reducer.initial(""));
   }
 }
