@@ -130,8 +130,8 @@ public class BackfillIT {
     try {
       Runs.until(
           "the streaming run to commit every offset",
-          () -> committed("backfill-stream", new TopicPartition(topic, 0)) >= end,
-          org.joda.time.Duration.standardMinutes(2));
+          result,
+          () -> committed("backfill-stream", new TopicPartition(topic, 0)) >= end);
     } finally {
       result.cancel();
     }

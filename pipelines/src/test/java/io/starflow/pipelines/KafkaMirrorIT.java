@@ -223,9 +223,7 @@ public class KafkaMirrorIT {
     TopicPartition p0 = new TopicPartition(topic, 0);
     try {
       Runs.until(
-          "every offset of partition 0 committed",
-          () -> committed(p0) >= lines.size(),
-          org.joda.time.Duration.standardMinutes(2));
+          "every offset of partition 0 committed", result, () -> committed(p0) >= lines.size());
       long seconds = (System.nanoTime() - started) / 1_000_000_000L;
       assertThat(
           "commits at most every " + CommitOffsets.COMMIT_EVERY + ", not per record",

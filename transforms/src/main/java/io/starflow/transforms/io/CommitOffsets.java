@@ -34,7 +34,10 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Commits a consumer group's Kafka offsets once the records below them are handled.
@@ -47,7 +50,9 @@ import org.apache.kafka.common.TopicPartition;
  * are found by asking Kafka when progress stops at one.
  *
  * <p>Commits go to Kafka at most every {@link #COMMIT_EVERY} per partition (a processing-time
- * timer), and once more when the input ends; not once per record.
+ * timer), and once more when the input ends; not once per record. A commit Kafka refuses or does
+ * not answer in time (a broker restarting, a rebalance) is logged and tried again by the next
+ * timer: it never fails the run, since the progress it carries is still in state.
  *
  * <p>So a crash or {@code kill -9} loses nothing: a restart with the same group reads again from
  * the first record not handled, and the guarded writes make records handled twice harmless. Output:
@@ -106,6 +111,7 @@ public final class CommitOffsets
   }
 
   private static final class CommitFn extends DoFn<KV<String, Long>, KV<String, Long>> {
+    private static final Logger LOG = LoggerFactory.getLogger(CommitOffsets.class);
     private static final String NEXT = "next";
     private static final String HANDLED = "handled";
     private static final String RECHECK = "recheck";
@@ -115,6 +121,7 @@ public final class CommitOffsets
     private static final String COMMIT_SET = "commitSet";
     private static final String END = "end";
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     private static final org.joda.time.Duration RECHECK_AFTER =
         org.joda.time.Duration.standardSeconds(5);
 
@@ -213,13 +220,18 @@ public final class CommitOffsets
         @StateId(RECHECK_SET) ValueState<Boolean> recheckSet,
         @TimerId(RECHECK) Timer recheck,
         @StateId(COMMITTED) ValueState<Long> committed,
+        @StateId(COMMIT_SET) ValueState<Boolean> commitSet,
+        @TimerId(COMMIT) Timer commit,
         OutputReceiver<KV<String, Long>> out) {
       recheckSet.clear();
       Long from = next.read();
       if (from != null) {
         TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
         advance(partitionOf(topicPartition), from, waiting, true, next, handled);
-        commit(topicPartition, next, committed, out);
+        if (!commit(topicPartition, next, committed, out) && commitSet.read() == null) {
+          commit.offset(COMMIT_EVERY).setRelative();
+          commitSet.write(true);
+        }
         // Look again only after progress: a record still in flight brings its own commit when it
         // is handled, and a timer that always re-arms would keep a finished pipeline running.
         if (!waiting.isEmpty() && next.read() != from) {
@@ -235,9 +247,13 @@ public final class CommitOffsets
         @StateId(NEXT) ValueState<Long> next,
         @StateId(COMMITTED) ValueState<Long> committed,
         @StateId(COMMIT_SET) ValueState<Boolean> commitSet,
+        @TimerId(COMMIT) Timer commit,
         OutputReceiver<KV<String, Long>> out) {
       commitSet.clear();
-      commit(topicPartition, next, committed, out);
+      if (!commit(topicPartition, next, committed, out)) {
+        commit.offset(COMMIT_EVERY).setRelative();
+        commitSet.write(true);
+      }
     }
 
     @OnTimer(END)
@@ -246,22 +262,48 @@ public final class CommitOffsets
         @StateId(NEXT) ValueState<Long> next,
         @StateId(COMMITTED) ValueState<Long> committed,
         OutputReceiver<KV<String, Long>> out) {
-      commit(topicPartition, next, committed, out);
+      if (!commit(topicPartition, next, committed, out)) {
+        throw new IllegalStateException(
+            "the input ended but Kafka did not take the commit of "
+                + topicPartition
+                + " at "
+                + next.read()
+                + " for group "
+                + groupId
+                + "; everything below it is written, so running again reads it again harmlessly");
+      }
     }
 
-    /** Commits the partition's progress to Kafka, when it moved since the last commit. */
-    private void commit(
+    /**
+     * Commits the partition's progress to Kafka, when it moved since the last commit; false when
+     * Kafka did not take it, to be tried again.
+     */
+    private boolean commit(
         String topicPartition,
         ValueState<Long> next,
         ValueState<Long> committed,
         OutputReceiver<KV<String, Long>> out) {
       Long offset = next.read();
-      if (offset != null && !offset.equals(committed.read())) {
-        consumer.commitSync(Map.of(partitionOf(topicPartition), new OffsetAndMetadata(offset)));
-        committed.write(offset);
-        commits.inc();
-        out.output(KV.of(topicPartition, offset));
+      if (offset == null || offset.equals(committed.read())) {
+        return true;
       }
+      try {
+        consumer.commitSync(
+            Map.of(partitionOf(topicPartition), new OffsetAndMetadata(offset)), COMMIT_TIMEOUT);
+      } catch (KafkaException e) {
+        LOG.warn(
+            "committing offset {} of {} for group {} failed, trying again in {}: {}",
+            offset,
+            topicPartition,
+            groupId,
+            COMMIT_EVERY,
+            e.toString());
+        return false;
+      }
+      committed.write(offset);
+      commits.inc();
+      out.output(KV.of(topicPartition, offset));
+      return true;
     }
 
     /** Moves {@code next} past the handled offsets that follow it. */

@@ -38,17 +38,58 @@ public final class Runs {
         "the pipeline did not finish within " + limit + " (state " + state + ")\n" + threads);
   }
 
-  /** Polls {@code condition} until it holds, failing after {@code limit}. */
-  public static void until(String what, BooleanSupplier condition, Duration limit)
+  /**
+   * Polls {@code condition} while {@code running} runs, within {@link #PIPELINE_LIMIT}: a pipeline
+   * that ends first fails the test with its own error, and a timeout names its counters.
+   */
+  public static void until(String what, PipelineResult running, BooleanSupplier condition)
       throws InterruptedException {
-    long deadline = System.currentTimeMillis() + limit.getMillis();
+    long deadline = System.currentTimeMillis() + PIPELINE_LIMIT.getMillis();
     while (!condition.getAsBoolean()) {
+      PipelineResult.State state = running.getState();
+      if (state != null && state.isTerminal()) {
+        try {
+          running.waitUntilFinish(Duration.millis(1));
+        } catch (RuntimeException e) {
+          throw new AssertionError("the pipeline failed while waiting for " + what, e);
+        }
+        if (!condition.getAsBoolean()) {
+          throw new AssertionError(
+              "the pipeline ended (" + state + ") before " + what + "; " + counters(running));
+        }
+        return;
+      }
       if (System.currentTimeMillis() > deadline) {
         throw new AssertionError(
-            "timed out after " + limit + " waiting for " + what + "\n" + threadDump());
+            "timed out after "
+                + PIPELINE_LIMIT
+                + " waiting for "
+                + what
+                + "; "
+                + counters(running)
+                + "\n"
+                + threadDump());
       }
       Thread.sleep(200);
     }
+  }
+
+  /** Starflow's counters in {@code result} so far, by name. */
+  private static String counters(PipelineResult result) {
+    java.util.Map<String, Long> totals = new java.util.TreeMap<>();
+    for (org.apache.beam.sdk.metrics.MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                org.apache.beam.sdk.metrics.MetricsFilter.builder()
+                    .addNameFilter(
+                        org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(
+                            io.starflow.transforms.StarflowMetrics.NAMESPACE))
+                    .build())
+            .getCounters()) {
+      totals.merge(c.getName().getName(), c.getAttempted(), Long::sum);
+    }
+    return "counters " + totals;
   }
 
   /** Every live thread with its whole stack, as {@code jstack} would print them. */
