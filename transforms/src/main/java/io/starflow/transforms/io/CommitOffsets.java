@@ -13,8 +13,10 @@ import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -42,10 +44,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits a consumer group's Kafka offsets once the records below them are handled.
  *
- * <p>Input: the origins ({@code kafka:TOPIC/PARTITION@OFFSET}) of handled records: written,
- * compacted into a written row, skipped as tombstones, or dead-lettered; in any order, any number
- * of times; other origins are ignored. Per partition, the group's offset moves to the first offset
- * not yet handled, starting from the offset the group had committed when the read began (see {@link
+ * <p>Input: reports on the records read, by origin ({@code kafka:TOPIC/PARTITION@OFFSET}), in any
+ * order; other origins are ignored. A record can land in several parts (an ECST event is a bronze
+ * row and a mirror row; a domain event a state, an event row, a movement): it is handled once as
+ * many reports of a written part have come as it has parts, or one report that it is handled {@link
+ * #whole} (a dead letter that took all of it, a redelivery that adds nothing). Its parts are {@link
+ * #withPartsPerRecord} unless a report says how many ({@link #expecting}); a plain origin reports
+ * one part. Per partition, the group's offset moves to the first offset not yet handled, starting
+ * from the offset the group had committed when the read began (see {@link
  * KafkaOffsets#prepareGroup}). Offsets that hold no record (log compaction, transaction markers)
  * are found by asking Kafka when progress stops at one.
  *
@@ -64,21 +70,53 @@ public final class CommitOffsets
   public static final org.joda.time.Duration COMMIT_EVERY =
       org.joda.time.Duration.standardSeconds(2);
 
+  private static final String WHOLE = "#whole";
+  private static final String PARTS = "#parts=";
+  private static final int PART = -1;
+  private static final int WHOLE_RECORD = -2;
+
   private final String bootstrapServers;
   private final String groupId;
   private final Map<String, String> consumerConfig;
+  private final int partsPerRecord;
 
-  private CommitOffsets(String bootstrapServers, String groupId, Map<String, String> config) {
+  private CommitOffsets(
+      String bootstrapServers, String groupId, Map<String, String> config, int partsPerRecord) {
     this.bootstrapServers = bootstrapServers;
     this.groupId = groupId;
     this.consumerConfig = config;
+    this.partsPerRecord = partsPerRecord;
   }
 
   public static CommitOffsets forGroup(
       String bootstrapServers, String groupId, Map<String, String> consumerConfig) {
     checkArgumentNotNull(bootstrapServers, "bootstrapServers must not be null");
     checkArgumentNotNull(groupId, "groupId must not be null");
-    return new CommitOffsets(bootstrapServers, groupId, Map.copyOf(consumerConfig));
+    return new CommitOffsets(bootstrapServers, groupId, Map.copyOf(consumerConfig), 1);
+  }
+
+  /**
+   * Each record is handled once {@code parts} reports of it came (default 1); 0: only once a report
+   * said how many ({@link #expecting}), for records whose parts vary.
+   */
+  public CommitOffsets withPartsPerRecord(int parts) {
+    if (parts < 0) {
+      throw new IllegalArgumentException("parts per record must not be negative, was " + parts);
+    }
+    return new CommitOffsets(bootstrapServers, groupId, consumerConfig, parts);
+  }
+
+  /** The report that the record at {@code origin} is handled whole: no part of it is to come. */
+  public static String whole(String origin) {
+    return origin + WHOLE;
+  }
+
+  /** The report that the record at {@code origin} lands in {@code parts} parts (0: none). */
+  public static String expecting(String origin, int parts) {
+    if (parts < 0) {
+      throw new IllegalArgumentException("parts must not be negative, was " + parts);
+    }
+    return origin + PARTS + parts;
   }
 
   @Override
@@ -86,9 +124,10 @@ public final class CommitOffsets
     return handled
         .apply("IntoGlobalWindow", Window.<String>into(new GlobalWindows()))
         .apply("KeyByPartition", ParDo.of(new KeyByPartitionFn()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarIntCoder.of())))
         .apply(
-            "CommitContiguous", ParDo.of(new CommitFn(bootstrapServers, groupId, consumerConfig)))
+            "CommitContiguous",
+            ParDo.of(new CommitFn(bootstrapServers, groupId, consumerConfig, partsPerRecord)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
   }
 
@@ -97,20 +136,33 @@ public final class CommitOffsets
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("bootstrapServers", bootstrapServers).withLabel("Kafka"))
-        .add(DisplayData.item("groupId", groupId).withLabel("Consumer group"));
+        .add(DisplayData.item("groupId", groupId).withLabel("Consumer group"))
+        .add(DisplayData.item("partsPerRecord", partsPerRecord).withLabel("Parts per record"));
   }
 
-  private static final class KeyByPartitionFn extends DoFn<String, KV<String, Long>> {
+  /** By partition: a report's offset and what it says (a part, whole, or how many parts). */
+  private static final class KeyByPartitionFn extends DoFn<String, KV<String, KV<Long, Integer>>> {
     @ProcessElement
-    public void process(@Element String origin, OutputReceiver<KV<String, Long>> out) {
+    public void process(@Element String report, OutputReceiver<KV<String, KV<Long, Integer>>> out) {
+      int kind = PART;
+      String origin = report;
+      int hash = report.lastIndexOf('#');
+      if (hash > 0 && report.startsWith(WHOLE, hash)) {
+        kind = WHOLE_RECORD;
+        origin = report.substring(0, hash);
+      } else if (hash > 0 && report.startsWith(PARTS, hash)) {
+        kind = Integer.parseInt(report.substring(hash + PARTS.length()));
+        origin = report.substring(0, hash);
+      }
       KafkaOrigin kafka = KafkaOrigin.parse(origin);
       if (kafka != null) {
-        out.output(KV.of(kafka.topicPartition(), kafka.offset));
+        out.output(KV.of(kafka.topicPartition(), KV.of(kafka.offset, kind)));
       }
     }
   }
 
-  private static final class CommitFn extends DoFn<KV<String, Long>, KV<String, Long>> {
+  private static final class CommitFn
+      extends DoFn<KV<String, KV<Long, Integer>>, KV<String, Long>> {
     private static final Logger LOG = LoggerFactory.getLogger(CommitOffsets.class);
     private static final String NEXT = "next";
     private static final String HANDLED = "handled";
@@ -120,6 +172,7 @@ public final class CommitOffsets
     private static final String COMMIT = "commit";
     private static final String COMMIT_SET = "commitSet";
     private static final String END = "end";
+    private static final String PARTIAL = "partial";
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     private static final org.joda.time.Duration RECHECK_AFTER =
@@ -133,6 +186,14 @@ public final class CommitOffsets
     @StateId(HANDLED)
     private final StateSpec<ValueState<List<Long>>> handledSpec =
         StateSpecs.value(ListCoder.of(VarLongCoder.of()));
+
+    /**
+     * Records with some of their parts reported, by offset: the reports seen, and the parts
+     * expected (-1 until a report says).
+     */
+    @StateId(PARTIAL)
+    private final StateSpec<MapState<Long, KV<Integer, Integer>>> partialSpec =
+        StateSpecs.map(VarLongCoder.of(), KvCoder.of(VarIntCoder.of(), VarIntCoder.of()));
 
     /** Looks again for offsets that hold no record when progress has stopped. */
     @TimerId(RECHECK)
@@ -163,13 +224,16 @@ public final class CommitOffsets
     private final String bootstrapServers;
     private final String groupId;
     private final Map<String, String> config;
+    private final int partsPerRecord;
     private final Counter commits = StarflowMetrics.counter(StarflowMetrics.OFFSET_COMMITS);
     private transient KafkaConsumer<byte[], byte[]> consumer;
 
-    CommitFn(String bootstrapServers, String groupId, Map<String, String> config) {
+    CommitFn(
+        String bootstrapServers, String groupId, Map<String, String> config, int partsPerRecord) {
       this.bootstrapServers = bootstrapServers;
       this.groupId = groupId;
       this.config = config;
+      this.partsPerRecord = partsPerRecord;
     }
 
     @Setup
@@ -179,9 +243,10 @@ public final class CommitOffsets
 
     @ProcessElement
     public void process(
-        @Element KV<String, Long> handledOffset,
+        @Element KV<String, KV<Long, Integer>> report,
         @StateId(NEXT) ValueState<Long> next,
         @StateId(HANDLED) ValueState<List<Long>> handled,
+        @StateId(PARTIAL) MapState<Long, KV<Integer, Integer>> partial,
         @StateId(RECHECK_SET) ValueState<Boolean> recheckSet,
         @TimerId(RECHECK) Timer recheck,
         @StateId(COMMITTED) ValueState<Long> committed,
@@ -189,7 +254,7 @@ public final class CommitOffsets
         @TimerId(COMMIT) Timer commit,
         @TimerId(END) Timer end,
         BoundedWindow window) {
-      TopicPartition partition = partitionOf(handledOffset.getKey());
+      TopicPartition partition = partitionOf(report.getKey());
       if (next.read() == null) {
         long start = committed(partition);
         next.write(start);
@@ -197,10 +262,12 @@ public final class CommitOffsets
         end.set(window.maxTimestamp());
       }
       long from = next.read();
-      TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
-      if (handledOffset.getValue() >= from) {
-        waiting.add(handledOffset.getValue());
+      long offset = report.getValue().getKey();
+      if (offset < from || !handledNow(offset, report.getValue().getValue(), partial)) {
+        return;
       }
+      TreeSet<Long> waiting = new TreeSet<>(orEmpty(handled.read()));
+      waiting.add(offset);
       advance(partition, from, waiting, false, next, handled);
       if (next.read() != from && commitSet.read() == null) {
         commit.offset(COMMIT_EVERY).setRelative();
@@ -210,6 +277,32 @@ public final class CommitOffsets
         recheck.offset(RECHECK_AFTER).setRelative();
         recheckSet.write(true);
       }
+    }
+
+    /** Takes in one report on the record at {@code offset}; true once the record is handled. */
+    private boolean handledNow(
+        long offset, int kind, MapState<Long, KV<Integer, Integer>> partial) {
+      if (kind == WHOLE_RECORD || (kind == PART && partsPerRecord == 1)) {
+        if (partsPerRecord != 1) {
+          partial.remove(offset);
+        }
+        return true;
+      }
+      KV<Integer, Integer> seen = partial.get(offset).read();
+      int reports = seen == null ? 0 : seen.getKey();
+      int expected = seen == null ? -1 : seen.getValue();
+      if (kind == PART) {
+        reports++;
+      } else {
+        expected = kind;
+      }
+      int parts = expected >= 0 ? expected : partsPerRecord > 0 ? partsPerRecord : -1;
+      if (parts >= 0 && reports >= parts) {
+        partial.remove(offset);
+        return true;
+      }
+      partial.put(offset, KV.of(reports, expected));
+      return false;
     }
 
     @OnTimer(RECHECK)
@@ -247,9 +340,21 @@ public final class CommitOffsets
         @StateId(NEXT) ValueState<Long> next,
         @StateId(COMMITTED) ValueState<Long> committed,
         @StateId(COMMIT_SET) ValueState<Boolean> commitSet,
+        @StateId(PARTIAL) MapState<Long, KV<Integer, Integer>> partial,
         @TimerId(COMMIT) Timer commit,
         OutputReceiver<KV<String, Long>> out) {
       commitSet.clear();
+      Long from = next.read();
+      if (from != null && partsPerRecord != 1) {
+        // a part reported after its record was handled whole leaves an entry below the progress
+        List<Long> below = new ArrayList<>();
+        for (Long offset : partial.keys().read()) {
+          if (offset < from) {
+            below.add(offset);
+          }
+        }
+        below.forEach(partial::remove);
+      }
       if (!commit(topicPartition, next, committed, out)) {
         commit.offset(COMMIT_EVERY).setRelative();
         commitSet.write(true);
