@@ -12,6 +12,7 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
@@ -42,21 +43,8 @@ public final class EcstPipeline {
       MirrorSettings settings) {
     try (BadRecordErrorHandler<PCollection<String>> deadLetters =
         MirrorPipeline.deadLetters(pipeline, settings)) {
-      DecodeEcst.Result decoded =
-          source
-              .read(pipeline, deadLetters)
-              .apply("DecodeEcst", DecodeEcst.of(format).withBadRecordErrorHandler(deadLetters));
-      PCollection<ChangeRecord> bronze = decoded.bronze();
-      if (settings.pii() != null) {
-        PiiMasking pii = settings.pii();
-        bronze =
-            bronze
-                .apply(
-                    "MaskBronzePayload",
-                    MapElements.into(TypeDescriptor.of(ChangeRecord.class))
-                        .via((ChangeRecord r) -> pii.maskJsonColumn(r, "payload")))
-                .setCoder(ChangeRecordCoder.of());
-      }
+      DecodeEcst.Result decoded = decode(pipeline, source, format, deadLetters);
+      PCollection<ChangeRecord> bronze = maskedBronze(decoded, settings);
       bronze.apply(
           "AppendToBronze",
           Mirror.applyTo(settings.warehouse())
@@ -65,5 +53,63 @@ public final class EcstPipeline {
               .withBadRecordErrorHandler(deadLetters));
       return MirrorPipeline.apply(decoded.changes(), settings, deadLetters);
     }
+  }
+
+  /**
+   * Lands ECST events from Kafka: one bounded batch, or a streaming run that writes bronze rows,
+   * mirror and history in event-time windows and commits the group's offsets once both the bronze
+   * row and the entity's row of every event below them are written (or the event is a dead letter).
+   * A streaming run with a group needs {@link MirrorPipeline#prepareKafka} before it runs.
+   */
+  public static void fromKafka(
+      Pipeline pipeline, EcstFormat format, MirrorSettings settings, KafkaSettings kafka) {
+    if (!kafka.streaming()) {
+      land(pipeline, RecordInputs.kafka(kafka), format, settings);
+      return;
+    }
+    BadRecordErrorHandler<PCollection<String>> deadLetters =
+        MirrorPipeline.deadLetters(pipeline, settings);
+    PCollection<String> bronzeWritten;
+    PCollection<String> changesWritten;
+    try (deadLetters) {
+      DecodeEcst.Result decoded = decode(pipeline, RecordInputs.kafka(kafka), format, deadLetters);
+      MirrorSettings bronze =
+          settings.toBuilder().setHistory(false).setModel(null).setPii(null).build();
+      bronzeWritten =
+          MirrorPipeline.writeInWindows(
+              "Bronze", maskedBronze(decoded, settings), bronze, kafka, deadLetters);
+      changesWritten =
+          MirrorPipeline.writeInWindows("", decoded.changes(), settings, kafka, deadLetters);
+    }
+    MirrorPipeline.commitHandled(
+        PCollectionList.of(bronzeWritten).and(changesWritten).and(deadLetters.getOutput()),
+        kafka,
+        2);
+  }
+
+  private static DecodeEcst.Result decode(
+      Pipeline pipeline,
+      RecordInputs.RecordSource source,
+      EcstFormat format,
+      BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    return source
+        .read(pipeline, deadLetters)
+        .apply("DecodeEcst", DecodeEcst.of(format).withBadRecordErrorHandler(deadLetters));
+  }
+
+  /** The bronze rows, their payload's personal data masked when the settings name any. */
+  private static PCollection<ChangeRecord> maskedBronze(
+      DecodeEcst.Result decoded, MirrorSettings settings) {
+    if (settings.pii() == null) {
+      return decoded.bronze();
+    }
+    PiiMasking pii = settings.pii();
+    return decoded
+        .bronze()
+        .apply(
+            "MaskBronzePayload",
+            MapElements.into(TypeDescriptor.of(ChangeRecord.class))
+                .via((ChangeRecord r) -> pii.maskJsonColumn(r, "payload")))
+        .setCoder(ChangeRecordCoder.of());
   }
 }

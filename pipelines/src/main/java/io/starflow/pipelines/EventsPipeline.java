@@ -2,6 +2,7 @@ package io.starflow.pipelines;
 
 import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.DomainEvent;
+import io.starflow.schemas.KeyColumns;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.deadletter.DeadLetters;
 import io.starflow.transforms.events.AsOf;
@@ -61,6 +62,66 @@ public final class EventsPipeline {
     }
   }
 
+  /**
+   * Folds JSON domain events from Kafka: one bounded batch, or a streaming run that writes each
+   * event's state, history, event row, movement and snapshot in event-time windows and commits the
+   * group's offsets once all of them are written for every event below them (or the event is a
+   * redelivery or a dead letter; events held behind a gap are not yet handled, so a restart reads
+   * them again). A streaming run with a group needs {@link MirrorPipeline#prepareKafka} before it
+   * runs.
+   */
+  public static <S extends Serializable> void fromKafka(
+      Pipeline pipeline,
+      Reducer<S> reducer,
+      Warehouse warehouse,
+      int snapshotEvery,
+      KafkaSettings kafka) {
+    if (!kafka.streaming()) {
+      fromRecords(pipeline, RecordInputs.kafka(kafka), reducer, warehouse, snapshotEvery);
+      return;
+    }
+    createTables(reducer, warehouse);
+    MirrorSettings states =
+        MirrorSettings.builder()
+            .setWarehouse(warehouse)
+            .setKeys(KeyColumns.of(reducer.keyColumn()))
+            .build();
+    BadRecordErrorHandler<PCollection<String>> deadLetters =
+        pipeline.registerBadRecordErrorHandler(DeadLetters.to(warehouse));
+    FoldEvents.Result folded;
+    PCollection<String> statesWritten;
+    PCollection<String> recordsWritten;
+    try (deadLetters) {
+      folded =
+          RecordInputs.kafka(kafka)
+              .read(pipeline, deadLetters)
+              .apply(
+                  "DecodeEvents",
+                  DecodeDomainEvents.create().withBadRecordErrorHandler(deadLetters))
+              .apply(
+                  "FoldEvents",
+                  FoldEvents.with(reducer, warehouse)
+                      .withSnapshotEvery(snapshotEvery)
+                      .withBadRecordErrorHandler(deadLetters));
+      statesWritten =
+          MirrorPipeline.writeInWindows("States", folded.states(), states, kafka, deadLetters);
+      recordsWritten =
+          MirrorPipeline.writeInWindows(
+              "Records",
+              folded.records(),
+              states.toBuilder().setHistory(false).build(),
+              kafka,
+              deadLetters);
+    }
+    MirrorPipeline.commitHandled(
+        PCollectionList.of(folded.parts())
+            .and(statesWritten)
+            .and(recordsWritten)
+            .and(deadLetters.getOutput()),
+        kafka,
+        0);
+  }
+
   /** Folds decoded domain events (from an event-store table, say). */
   public static <S extends Serializable> void fromEvents(
       PCollection<DomainEvent> events, Reducer<S> reducer, Warehouse warehouse, int snapshotEvery) {
@@ -76,12 +137,7 @@ public final class EventsPipeline {
       Warehouse warehouse,
       int snapshotEvery,
       BadRecordErrorHandler<PCollection<String>> deadLetters) {
-    try {
-      new EventTables(reducer).createTables(warehouse);
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(
-          "cannot create the " + reducer.aggregateType() + " tables in " + warehouse, e);
-    }
+    createTables(reducer, warehouse);
     FoldEvents.Result folded =
         events.apply(
             "FoldEvents",
@@ -114,6 +170,15 @@ public final class EventsPipeline {
             Mirror.applyTo(warehouse)
                 .withShards(ApplyToMirror.DEFAULT_SHARDS)
                 .withBadRecordErrorHandler(deadLetters));
+  }
+
+  private static void createTables(Reducer<?> reducer, Warehouse warehouse) {
+    try {
+      new EventTables(reducer).createTables(warehouse);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(
+          "cannot create the " + reducer.aggregateType() + " tables in " + warehouse, e);
+    }
   }
 
   /**

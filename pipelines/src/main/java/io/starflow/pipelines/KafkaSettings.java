@@ -1,6 +1,7 @@
 package io.starflow.pipelines;
 
 import com.google.auto.value.AutoValue;
+import io.starflow.transforms.EventTimes;
 import io.starflow.transforms.debezium.CommitTimes;
 import io.starflow.transforms.io.ReadKafkaRecords;
 import java.io.Serializable;
@@ -44,6 +45,12 @@ public abstract class KafkaSettings implements Serializable {
 
   public abstract Map<String, String> consumerConfig();
 
+  /**
+   * The top-level JSON field that holds a record's event time (domain events, ECST events,
+   * notifications); null: a Debezium change's commit time.
+   */
+  public abstract @Nullable String eventTimeField();
+
   public abstract Builder toBuilder();
 
   public boolean isBounded() {
@@ -66,8 +73,10 @@ public abstract class KafkaSettings implements Serializable {
   public ReadKafkaRecords read() {
     ReadKafkaRecords read =
         io.starflow.transforms.io.KafkaRecords.read(bootstrapServers(), topics())
-            // a Debezium change's commit time; other records keep their Kafka timestamp
-            .withEventTimeOf(CommitTimes::of)
+            // the records' own time: a Debezium change's commit time, or the field named; a record
+            // without one keeps its Kafka timestamp
+            .withEventTimeOf(
+                eventTimeField() == null ? CommitTimes::of : EventTimes.ofField(eventTimeField()))
             .withStart(start())
             .withMaxEventDelay(maxEventDelay())
             .withConsumerConfig(consumerConfig());
@@ -117,6 +126,8 @@ public abstract class KafkaSettings implements Serializable {
     public abstract Builder setMaxEventDelay(Duration maxEventDelay);
 
     public abstract Builder setConsumerConfig(Map<String, String> config);
+
+    public abstract Builder setEventTimeField(@Nullable String field);
 
     abstract KafkaSettings autoBuild();
 

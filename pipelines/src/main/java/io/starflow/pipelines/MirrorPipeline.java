@@ -149,36 +149,64 @@ public final class MirrorPipeline {
     try (deadLetters) {
       decoded =
           source.read(pipeline, deadLetters).apply("DecodeDebezium", decode(settings, deadLetters));
-      written =
-          masked(decoded.records(), settings)
-              .apply(
-                  "CompactInWindows",
-                  Compaction.latestByPositionInWindows(kafka.window(), kafka.allowedLateness())
-                      .withShards(Math.max(1, settings.compactionShards())))
-              .apply(
-                  "WriteMirrorBatches",
-                  writeBatches(settings).withBadRecordErrorHandler(deadLetters));
-    }
-    if (settings.model() != null) {
-      written.apply("RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
+      written = writeInWindows("", decoded.records(), settings, kafka, deadLetters);
     }
     PCollection<String> truncated =
         decoded
             .truncations()
             .apply("ApplyTruncations", Mirror.applyTruncations(settings.warehouse()));
-    PCollection<String> handled =
+    return commitHandled(
         PCollectionList.of(decoded.tombstones())
             .and(written)
             .and(truncated)
-            .and(deadLetters.getOutput())
-            .apply("AllHandled", Flatten.pCollections());
-    if (kafka.groupId() != null) {
-      handled.apply(
-          "CommitOffsets",
-          CommitOffsets.forGroup(
-              kafka.bootstrapServers(), kafka.groupId(), kafka.consumerConfig()));
+            .and(deadLetters.getOutput()),
+        kafka,
+        1);
+  }
+
+  /**
+   * The streaming write of change records: their personal data masked, compacted per row in
+   * event-time windows, and each window's rows written as the watermark passes it, with history and
+   * the model's star when the settings say so. Returns the origins of every change written. {@code
+   * name} prefixes the steps' names (empty for the mirror's own).
+   */
+  static PCollection<String> writeInWindows(
+      String name,
+      PCollection<ChangeRecord> changes,
+      MirrorSettings settings,
+      KafkaSettings kafka,
+      BadRecordErrorHandler<PCollection<String>> deadLetters) {
+    PCollection<String> written =
+        masked(changes, settings)
+            .apply(
+                name + "CompactInWindows",
+                Compaction.latestByPositionInWindows(kafka.window(), kafka.allowedLateness())
+                    .withShards(Math.max(1, settings.compactionShards())))
+            .apply(
+                name + "WriteMirrorBatches",
+                writeBatches(settings).withBadRecordErrorHandler(deadLetters));
+    if (settings.model() != null) {
+      written.apply(
+          name + "RefreshStar", Mirror.refreshStar(settings.warehouse(), settings.model()));
     }
-    return handled;
+    return written;
+  }
+
+  /**
+   * Commits the consumer group's offsets (when the settings name a group) as the records below them
+   * are reported handled in {@code handled}: each record in {@code partsPerRecord} parts (0: as
+   * reported per record); see {@link CommitOffsets}. Returns all the reports.
+   */
+  static PCollection<String> commitHandled(
+      PCollectionList<String> handled, KafkaSettings kafka, int partsPerRecord) {
+    PCollection<String> all = handled.apply("AllHandled", Flatten.pCollections());
+    if (kafka.groupId() != null) {
+      all.apply(
+          "CommitOffsets",
+          CommitOffsets.forGroup(kafka.bootstrapServers(), kafka.groupId(), kafka.consumerConfig())
+              .withPartsPerRecord(partsPerRecord));
+    }
+    return all;
   }
 
   /**

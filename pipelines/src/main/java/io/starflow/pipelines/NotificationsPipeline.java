@@ -1,11 +1,13 @@
 package io.starflow.pipelines;
 
+import io.starflow.schemas.ChangeRecord;
 import io.starflow.schemas.RawRecord;
 import io.starflow.transforms.enrich.EnrichNotifications;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * Thin event notifications enriched through a bulk lookup ({@link EnrichNotifications}), then
@@ -44,5 +46,36 @@ public final class NotificationsPipeline {
           settings,
           deadLetters);
     }
+  }
+
+  /**
+   * Enriches notifications from Kafka: one bounded batch, or a streaming run that writes the
+   * enriched records in event-time windows and commits the group's offsets once every notification
+   * below them is written (or a dead letter). A streaming run with a group needs {@link
+   * MirrorPipeline#prepareKafka} before it runs.
+   */
+  public static void fromKafka(
+      Pipeline pipeline,
+      EnrichNotifications.Settings enrich,
+      MirrorSettings settings,
+      KafkaSettings kafka) {
+    if (!kafka.streaming()) {
+      enrich(pipeline, RecordInputs.kafka(kafka), enrich, settings);
+      return;
+    }
+    BadRecordErrorHandler<PCollection<String>> deadLetters =
+        MirrorPipeline.deadLetters(pipeline, settings);
+    PCollection<String> written;
+    try (deadLetters) {
+      PCollection<ChangeRecord> enriched =
+          RecordInputs.kafka(kafka)
+              .read(pipeline, deadLetters)
+              .apply(
+                  "Enrich",
+                  EnrichNotifications.with(enrich).withBadRecordErrorHandler(deadLetters));
+      written = MirrorPipeline.writeInWindows("", enriched, settings, kafka, deadLetters);
+    }
+    MirrorPipeline.commitHandled(
+        PCollectionList.of(written).and(deadLetters.getOutput()), kafka, 1);
   }
 }

@@ -1,14 +1,20 @@
 package io.starflow.transforms;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 
 /** Event times in JSON: ISO-8601 with an offset, or epoch milliseconds. */
 public final class EventTimes {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = Json.mapper();
+
   private EventTimes() {}
 
   /**
@@ -37,5 +43,34 @@ public final class EventTimes {
             + "' must be ISO-8601 with an offset (2025-11-28T14:00:00Z) or epoch milliseconds,"
             + " was "
             + (value == null ? "missing" : value.toString()));
+  }
+
+  /**
+   * Reads a JSON record's event time from its top-level field {@code field} as it is read (from
+   * Kafka, say), by streaming its tokens; null when the record is not a JSON object or the field is
+   * missing or unreadable, so the caller falls back to another time (the decoder reports it).
+   */
+  public static SerializableFunction<byte[], Instant> ofField(String field) {
+    return value -> {
+      if (value == null) {
+        return null;
+      }
+      try (JsonParser parser = JSON.createParser(value)) {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+          return null;
+        }
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String name = parser.currentName();
+          parser.nextToken();
+          if (name.equals(field)) {
+            return read(parser.readValueAsTree(), field);
+          }
+          parser.skipChildren();
+        }
+        return null;
+      } catch (IOException | DecodeException e) {
+        return null;
+      }
+    };
   }
 }

@@ -1,6 +1,7 @@
 package io.starflow.pipelines.cli;
 
 import io.starflow.pipelines.EcstPipeline;
+import io.starflow.pipelines.KafkaSettings;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.schemas.KeyColumns;
@@ -38,6 +39,8 @@ import picocli.CommandLine.Spec;
       "Example:",
       "  starflow ecst --input 'catalog/*.jsonl' --table products --key sku --version-field"
           + " version",
+      "  starflow ecst --kafka localhost:9092 --topics catalog.products --table products --key"
+          + " sku --streaming",
       "  STARFLOW_PII_KEY=... starflow ecst --input 'crm/*.jsonl' --table contacts --key id"
           + " --model models/crm.yaml"
     })
@@ -105,17 +108,38 @@ final class EcstCommand implements Callable<Integer> {
             .setMaxBytes(maxBytes)
             .build();
     MirrorSettings settings = settings();
+    PrintWriter out = spec.commandLine().getOut();
+    if (records.streaming()) {
+      KafkaSettings kafka = records.kafkaSettings("ecst", format.eventTimeField());
+      MirrorRun.runStreaming(
+          "Landing",
+          settings.warehouse(),
+          kafka,
+          runner,
+          p -> EcstPipeline.fromKafka(p, format, settings, kafka),
+          c ->
+              String.format(
+                  "read %,d  decoded %,d  dead-lettered %,d  history versions %,d  late %,d",
+                  c.read(),
+                  c.decoded(),
+                  c.deadLettered(),
+                  c.historyAdded(),
+                  c.get(StarflowMetrics.LATE_BEYOND_LATENESS)),
+          out);
+      return 0;
+    }
     String source = records.describe();
     MirrorRun.Outcome run =
         EventsCommand.runBounded(
             settings.warehouse(),
             runner,
-            p -> EcstPipeline.land(p, records.source(), format, settings),
+            p ->
+                EcstPipeline.land(
+                    p, records.source("ecst", format.eventTimeField()), format, settings),
             "Landing",
             records.expected());
     RunCounts c = run.counts;
     double seconds = run.seconds;
-    PrintWriter out = spec.commandLine().getOut();
     long read = c.read();
     long landed = c.decoded();
     long oversized = c.get(StarflowMetrics.OVERSIZED);

@@ -1,5 +1,6 @@
 package io.starflow.pipelines.cli;
 
+import io.starflow.pipelines.KafkaSettings;
 import io.starflow.pipelines.MirrorSettings;
 import io.starflow.pipelines.NotificationsPipeline;
 import io.starflow.pipelines.RunCounts;
@@ -33,9 +34,14 @@ import picocli.CommandLine.Spec;
       "",
       "Example:",
       "  starflow enrich --input 'notifications/*.jsonl' --url http://orders:8080/orders/bulk"
-          + " --table order_details"
+          + " --table order_details",
+      "  starflow enrich --kafka localhost:9092 --topics orders.notifications --url"
+          + " http://orders:8080/orders/bulk --table order_details --streaming"
     })
 final class EnrichCommand implements Callable<Integer> {
+  /** A notification's event time. */
+  private static final String TIME_FIELD = "time";
+
   @Spec CommandSpec spec;
 
   @Mixin RecordSourceArgs records;
@@ -105,15 +111,36 @@ final class EnrichCommand implements Callable<Integer> {
             .setCacheSize(cacheSize)
             .build();
     MirrorSettings settings = warehouse.settings(KeyColumns.parse(List.of(table + "=id")), null);
+    PrintWriter out = spec.commandLine().getOut();
+    if (records.streaming()) {
+      KafkaSettings kafka = records.kafkaSettings("enrich", TIME_FIELD);
+      MirrorRun.runStreaming(
+          "Enriching",
+          settings.warehouse(),
+          kafka,
+          runner,
+          p -> NotificationsPipeline.fromKafka(p, enrich, settings, kafka),
+          c ->
+              String.format(
+                  "read %,d  enriched %,d  from cache %,d  lookups %,d  dead-lettered %,d",
+                  c.read(),
+                  c.get(StarflowMetrics.ENRICHED),
+                  c.get(StarflowMetrics.LOOKUP_CACHE_HITS),
+                  c.get(StarflowMetrics.LOOKUP_CALLS),
+                  c.get(StarflowMetrics.ENRICH_FAILED) + c.unreadable()),
+          out);
+      return 0;
+    }
     MirrorRun.Outcome run =
         EventsCommand.runBounded(
             settings.warehouse(),
             runner,
-            p -> NotificationsPipeline.enrich(p, records.source(), enrich, settings),
+            p ->
+                NotificationsPipeline.enrich(
+                    p, records.source("enrich", TIME_FIELD), enrich, settings),
             null,
             records.expected());
     RunCounts c = run.counts;
-    PrintWriter out = spec.commandLine().getOut();
     out.printf("Enriched notifications into %s in %.1f s%n%n", table, run.seconds);
     out.printf("  %-28s %,10d%n", "records read", c.read());
     out.printf("  %-28s %,10d%n", "notifications", c.get(StarflowMetrics.NOTIFICATIONS));

@@ -1,6 +1,7 @@
 package io.starflow.pipelines.cli;
 
 import io.starflow.pipelines.EventsPipeline;
+import io.starflow.pipelines.KafkaSettings;
 import io.starflow.pipelines.RunCounts;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetterWriter;
@@ -33,8 +34,9 @@ import picocli.CommandLine.Spec;
       "Folds domain events into aggregate state, per aggregate in version order, continuing from"
           + " the state the warehouse holds.",
       "",
-      "Input: JSON lines (--input), Kafka topics (--kafka, a bounded read: give --max-records or"
-          + " --stop-at) or an event-store table (--event-store JDBC_URL --event-table NAME), with"
+      "Input: JSON lines (--input), Kafka topics (--kafka: --streaming until stopped, or bounded by"
+          + " --max-records, --stop-at or --max-read-time) or an event-store table (--event-store"
+          + " JDBC_URL --event-table NAME), with"
           + " aggregate_type, aggregate_id, version, event_type, payload (an object), event_time"
           + " and event_id.",
       "Writes, for aggregate type T: T (latest state), T_history (the state after each event,"
@@ -46,6 +48,7 @@ import picocli.CommandLine.Spec;
       "",
       "Examples:",
       "  starflow events --input 'events/*.jsonl'",
+      "  starflow events --kafka localhost:9092 --topics inventory.events --streaming",
       "  starflow events --event-store 'jdbc:postgresql://db:5432/shop?user=etl' --event-table"
           + " events",
       "  starflow as-of --at 2025-11-28T14:00:00Z"
@@ -53,6 +56,9 @@ import picocli.CommandLine.Spec;
 final class EventsCommand implements Callable<Integer> {
   /** The aggregates Starflow ships reducers for; your own run through EventsPipeline in Java. */
   static final Map<String, Reducer<?>> REDUCERS = Map.of(Inventory.TYPE, new Inventory());
+
+  /** A domain event's event time. */
+  private static final String EVENT_TIME_FIELD = "event_time";
 
   @Spec CommandSpec spec;
 
@@ -110,6 +116,27 @@ final class EventsCommand implements Callable<Integer> {
       throw new UsageException("--snapshot-every must not be negative");
     }
     Warehouse target = warehouse.warehouse();
+    PrintWriter out = spec.commandLine().getOut();
+    if (records.isSet() && records.streaming()) {
+      records.check("events");
+      KafkaSettings kafka = records.kafkaSettings("events", EVENT_TIME_FIELD);
+      MirrorRun.runStreaming(
+          "Folding",
+          target,
+          kafka,
+          runner,
+          p -> EventsPipeline.fromKafka(p, reducer, target, snapshotEvery, kafka),
+          c ->
+              String.format(
+                  "read %,d  applied %,d  redeliveries %,d  dead-lettered %,d  late %,d",
+                  c.read(),
+                  c.get(StarflowMetrics.EVENTS_APPLIED),
+                  c.get(StarflowMetrics.EVENTS_DUPLICATE),
+                  c.deadLettered(),
+                  c.get(StarflowMetrics.LATE_BEYOND_LATENESS)),
+          out);
+      return 0;
+    }
     MirrorRun.Work expected = MirrorRun.Work.bytes(0);
     Consumer<Pipeline> wiring;
     String source;
@@ -117,7 +144,10 @@ final class EventsCommand implements Callable<Integer> {
       records.check("events");
       expected = records.expected();
       source = records.describe();
-      wiring = p -> EventsPipeline.fromRecords(p, records.source(), reducer, target, snapshotEvery);
+      wiring =
+          p ->
+              EventsPipeline.fromRecords(
+                  p, records.source("events", EVENT_TIME_FIELD), reducer, target, snapshotEvery);
     } else {
       source = "event store table " + eventTable;
       wiring =
@@ -128,7 +158,6 @@ final class EventsCommand implements Callable<Integer> {
                   target,
                   snapshotEvery);
     }
-    PrintWriter out = spec.commandLine().getOut();
     MirrorRun.Outcome run = runBounded(target, runner, wiring, "Folding", expected);
     RunCounts c = run.counts;
     double seconds = run.seconds;

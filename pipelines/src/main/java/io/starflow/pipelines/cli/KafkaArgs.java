@@ -11,17 +11,18 @@ final class KafkaArgs {
 
   @Option(
       names = "--group",
-      defaultValue = "starflow-mirror",
+      paramLabel = "GROUP",
       description =
           "Consumer group: a streaming run resumes from its committed offsets and commits them"
-              + " once records are written (default: ${DEFAULT-VALUE}).")
+              + " once records are written (default: starflow-<command>, e.g. starflow-mirror).")
   String group;
 
   @Option(
       names = "--streaming",
       description =
-          "Run until stopped (Ctrl-C), compacting in event-time windows; without it a Kafka read"
-              + " needs --stop-at, --max-records or --max-read-time.")
+          "Run until stopped (Ctrl-C), writing in event-time windows and committing offsets once"
+              + " records are written; without it a Kafka read needs --stop-at, --max-records or"
+              + " --max-read-time.")
   boolean streaming;
 
   @Option(
@@ -70,11 +71,26 @@ final class KafkaArgs {
     return source.isSet();
   }
 
-  KafkaSettings settings() {
+  /** Whether the read ends by itself: not streaming, and bounded by a time, count or duration. */
+  boolean bounded() {
+    return !streaming && (stopAt != null || maxRecords != null || maxReadTime != null);
+  }
+
+  /** The settings these options give; {@code command} names the default group. */
+  KafkaSettings settings(String command) {
+    return settings(command, null);
+  }
+
+  /**
+   * The settings these options give, for records whose event time is the top-level JSON field
+   * {@code eventTimeField} (null: Debezium changes).
+   */
+  KafkaSettings settings(String command, @javax.annotation.Nullable String eventTimeField) {
     KafkaSettings.Builder builder =
         source
             .settings()
-            .setGroupId(group)
+            .setGroupId(group != null ? group : "starflow-" + command)
+            .setEventTimeField(eventTimeField)
             .setStreaming(streaming)
             .setWindow(TimeArgs.duration("--window", window))
             .setAllowedLateness(TimeArgs.duration("--allowed-lateness", allowedLateness))

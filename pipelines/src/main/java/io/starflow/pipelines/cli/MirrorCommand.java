@@ -100,7 +100,7 @@ final class MirrorCommand implements Callable<Integer> {
       throw new UsageException("give either --input files or --kafka topics");
     }
     if (kafka.isSet()) {
-      KafkaSettings kafkaSettings = kafka.settings();
+      KafkaSettings kafkaSettings = kafka.settings("mirror");
       if (kafkaSettings.streaming()) {
         MirrorRun.runStreaming(settings, kafkaSettings, runner, out);
         return 0;

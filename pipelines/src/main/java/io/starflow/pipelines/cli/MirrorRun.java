@@ -7,6 +7,7 @@ import io.starflow.pipelines.RunCounts;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.deadletter.DeadLetterWriter;
 import io.starflow.transforms.io.KafkaOffsets;
+import io.starflow.transforms.warehouse.Warehouse;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
@@ -182,16 +183,46 @@ final class MirrorRun {
   static void runStreaming(
       MirrorSettings settings, KafkaSettings kafka, RunnerOptions runner, PrintWriter out)
       throws Exception {
-    DeadLetterWriter.ensureTable(settings.warehouse());
+    runStreaming(
+        "Mirroring",
+        settings.warehouse(),
+        kafka,
+        runner,
+        pipeline -> MirrorPipeline.buildFromKafka(pipeline, settings, kafka),
+        c ->
+            String.format(
+                "read %,d  applied %,d  tombstones %,d  dead-lettered %,d  late %,d",
+                c.read(),
+                c.applied(),
+                c.tombstones(),
+                c.deadLettered(),
+                c.get(StarflowMetrics.LATE_BEYOND_LATENESS)),
+        out);
+  }
+
+  /**
+   * Runs a streaming pipeline that {@code wiring} builds from {@code kafka} into {@code warehouse}
+   * until it is stopped: prints {@code status} of its counts (and the offset commits) every ten
+   * seconds, and on Ctrl-C cancels the pipeline and prints the offsets the consumer group has
+   * committed (every record below them is in the warehouse or the dead-letter table).
+   */
+  static void runStreaming(
+      String doing,
+      Warehouse warehouse,
+      KafkaSettings kafka,
+      RunnerOptions runner,
+      Consumer<Pipeline> wiring,
+      java.util.function.Function<RunCounts, String> status,
+      PrintWriter out)
+      throws Exception {
+    DeadLetterWriter.ensureTable(warehouse);
     MirrorPipeline.prepareKafka(kafka);
     Pipeline pipeline = Pipeline.create(options(runner, true));
-    MirrorPipeline.buildFromKafka(pipeline, settings, kafka);
+    wiring.accept(pipeline);
     PipelineResult result = pipeline.run();
     out.printf(
-        "Mirroring %s from %s into %s; Ctrl-C stops.%n",
-        String.join(",", kafka.topics()),
-        kafka.bootstrapServers(),
-        settings.warehouse().displayUrl());
+        "%s %s from %s into %s; Ctrl-C stops.%n",
+        doing, String.join(",", kafka.topics()), kafka.bootstrapServers(), warehouse.displayUrl());
     out.flush();
     AtomicBoolean stopping = new AtomicBoolean();
     Thread stop =
@@ -218,13 +249,7 @@ final class MirrorRun {
       }
       RunCounts c = RunCounts.of(result);
       out.printf(
-          "  read %,d  applied %,d  tombstones %,d  dead-lettered %,d  late %,d  offset commits %,d%n",
-          c.read(),
-          c.applied(),
-          c.tombstones(),
-          c.deadLettered(),
-          c.get(StarflowMetrics.LATE_BEYOND_LATENESS),
-          c.get(StarflowMetrics.OFFSET_COMMITS));
+          "  %s  offset commits %,d%n", status.apply(c), c.get(StarflowMetrics.OFFSET_COMMITS));
       out.flush();
     }
     if (!stopping.get()) {

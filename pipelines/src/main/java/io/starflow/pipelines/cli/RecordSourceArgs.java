@@ -1,12 +1,14 @@
 package io.starflow.pipelines.cli;
 
+import io.starflow.pipelines.KafkaSettings;
 import io.starflow.pipelines.RecordInputs;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Where a bounded run reads its JSON records: files ({@code --input}) or Kafka topics ({@code
- * --kafka ... --max-records N}).
+ * Where a run reads its JSON records: files ({@code --input}), or Kafka topics ({@code --kafka}):
+ * bounded by {@code --max-records}, {@code --stop-at} or {@code --max-read-time}, or {@code
+ * --streaming} until stopped.
  */
 final class RecordSourceArgs {
   @Option(
@@ -15,13 +17,15 @@ final class RecordSourceArgs {
       description = "JSON-lines files (quote the glob).")
   String input;
 
-  @Mixin KafkaSourceArgs kafka;
-
-  @Option(names = "--max-records", paramLabel = "N", description = "With --kafka: stop after N.")
-  Long maxRecords;
+  @Mixin KafkaArgs kafka;
 
   boolean isSet() {
     return input != null || kafka.isSet();
+  }
+
+  /** Whether this is a streaming read of Kafka. */
+  boolean streaming() {
+    return kafka.isSet() && kafka.streaming;
   }
 
   /** Checks the source as {@link #check} does, and that one is given. */
@@ -34,16 +38,23 @@ final class RecordSourceArgs {
 
   /**
    * Checks the source; {@code what} names the records in messages. Throws unless exactly one of
-   * --input and --kafka is given, the files exist, and a Kafka read is bounded.
+   * --input and --kafka is given, the files exist, and a Kafka read is streaming or bounded.
    */
   void check(String what) {
     if (input != null && kafka.isSet()) {
       throw new UsageException("give either --input files or --kafka topics");
     }
     if (input != null) {
+      if (kafka.streaming) {
+        throw new UsageException("--streaming reads Kafka topics: give --kafka, not --input");
+      }
       Inputs.requireMatch(input);
-    } else if (kafka.isSet() && maxRecords == null) {
-      throw new UsageException("a Kafka read of " + what + " is bounded: give --max-records");
+    } else if (kafka.isSet() && !kafka.streaming && !kafka.bounded()) {
+      throw new UsageException(
+          "a Kafka read of "
+              + what
+              + " runs until stopped with --streaming, or ends at --max-records, --stop-at or"
+              + " --max-read-time");
     }
   }
 
@@ -51,19 +62,29 @@ final class RecordSourceArgs {
   MirrorRun.Work expected() {
     return input != null
         ? MirrorRun.Work.bytes(InputSizes.bytes(input))
-        : MirrorRun.Work.records(maxRecords == null ? 0 : maxRecords);
+        : MirrorRun.Work.records(kafka.maxRecords == null ? 0 : kafka.maxRecords);
   }
 
   /** What is read, for the report. */
   String describe() {
-    return input != null ? input : "kafka " + kafka.bootstrapServers + " " + kafka.topics;
+    return input != null
+        ? input
+        : "kafka " + kafka.source.bootstrapServers + " " + kafka.source.topics;
   }
 
-  /** Where the records come from. */
-  RecordInputs.RecordSource source() {
+  /**
+   * The Kafka settings, for {@code command} (its default group) and records whose event time is the
+   * top-level field {@code eventTimeField}.
+   */
+  KafkaSettings kafkaSettings(String command, String eventTimeField) {
+    return kafka.settings(command, eventTimeField);
+  }
+
+  /** Where the records come from; as {@link #kafkaSettings} for Kafka. */
+  RecordInputs.RecordSource source(String command, String eventTimeField) {
     if (input != null) {
       return RecordInputs.files(input);
     }
-    return RecordInputs.kafka(kafka.settings().setMaxRecords(maxRecords).build());
+    return RecordInputs.kafka(kafkaSettings(command, eventTimeField));
   }
 }

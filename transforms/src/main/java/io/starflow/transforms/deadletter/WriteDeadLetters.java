@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starflow.transforms.FailedRecord;
 import io.starflow.transforms.Json;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.io.CommitOffsets;
 import io.starflow.transforms.io.Origins;
 import io.starflow.transforms.pii.PiiMasking;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -33,8 +34,11 @@ import org.apache.beam.sdk.values.PCollection;
  *
  * <p>Output: once a bundle's dead letters are written, the origins they cover ({@link
  * FailedRecord#covers()}), so that source offsets can be committed after, never before, the dead
- * letters are safe. Writes are idempotent: a re-run over the same input adds no rows, and a retried
- * bundle writes them again, harmlessly.
+ * letters are safe. A record that failed before any part of it was made (stages {@code read},
+ * {@code ingest}, {@code decode}, {@code sequence}, {@code enrich}) is reported handled {@link
+ * CommitOffsets#whole whole}; one that failed in a write ({@code apply}, {@code history}) or in the
+ * reducer, as one of its parts. Writes are idempotent: a re-run over the same input adds no rows,
+ * and a retried bundle writes them again, harmlessly.
  */
 public final class WriteDeadLetters
     extends PTransform<PCollection<BadRecord>, PCollection<String>> {
@@ -99,6 +103,10 @@ public final class WriteDeadLetters
     return new Parsed(letter, covers);
   }
 
+  /** The stages that fail a record before any part of it is made. */
+  private static final java.util.Set<String> WHOLE_RECORD_STAGES =
+      java.util.Set.of("read", "ingest", "decode", "sequence", "enrich");
+
   private static final class WriteFn extends DoFn<BadRecord, String> {
     private static final int MAX_BUFFERED = 1_000;
 
@@ -159,7 +167,10 @@ public final class WriteDeadLetters
                 parsed.covers);
       }
       unwritten.add(parsed.letter);
-      parsed.covers.forEach(origin -> covered.add(new Covered(origin, timestamp, window)));
+      boolean whole = WHOLE_RECORD_STAGES.contains(parsed.letter.stage());
+      for (String origin : parsed.covers) {
+        covered.add(new Covered(whole ? CommitOffsets.whole(origin) : origin, timestamp, window));
+      }
       if (unwritten.size() >= MAX_BUFFERED) {
         write();
       }

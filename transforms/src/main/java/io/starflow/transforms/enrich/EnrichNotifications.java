@@ -64,7 +64,9 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * at most {@code cacheSize} of them, each for {@code cacheTtl}), and looked up {@code idsPerCall}
  * at a time, rate-limited and retried ({@link BulkLookup}). Ids the service does not know, and ids
  * whose lookups keep failing, go to dead letters with the reason (stage {@code enrich}), one per
- * notification.
+ * notification. On a stream, the record looked up for an id is output once per notification of it,
+ * each with that notification's origin (they compact into one row), so that every notification's
+ * offset can be committed once its row is written; a bounded run outputs it once.
  */
 public final class EnrichNotifications
     extends PTransform<PCollection<RawRecord>, PCollection<ChangeRecord>> {
@@ -215,7 +217,9 @@ public final class EnrichNotifications
     PCollectionTuple result =
         batches.apply(
             "LookUp",
-            ParDo.of(new EnrichFn(settings, router))
+            ParDo.of(
+                    new EnrichFn(
+                        settings, router, input.isBounded() == PCollection.IsBounded.UNBOUNDED))
                 .withOutputTags(ENRICHED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     BadRecords.collect(errorHandler, result);
     return result.get(ENRICHED).setCoder(ChangeRecordCoder.of());
@@ -297,10 +301,12 @@ public final class EnrichNotifications
     private transient BulkLookup lookup;
     private transient ColumnInference values;
     private transient Cache<String, Cached> cache;
+    private final boolean everyOrigin;
 
-    EnrichFn(Settings settings, BadRecordRouter router) {
+    EnrichFn(Settings settings, BadRecordRouter router, boolean everyOrigin) {
       this.settings = settings;
       this.router = router;
+      this.everyOrigin = everyOrigin;
     }
 
     @Setup
@@ -441,7 +447,14 @@ public final class EnrichNotifications
           continue;
         }
         enriched.inc();
-        out.get(ENRICHED).output(record);
+        if (everyOrigin) {
+          // one record per notification, alike but for its origin: each is reported written
+          for (Notification each : entry.getValue()) {
+            out.get(ENRICHED).output(record.toBuilder().setOrigin(each.raw.origin()).build());
+          }
+        } else {
+          out.get(ENRICHED).output(record);
+        }
       }
     }
 

@@ -11,6 +11,7 @@ import io.starflow.schemas.DomainEventCoder;
 import io.starflow.transforms.BadRecords;
 import io.starflow.transforms.FailedRecord;
 import io.starflow.transforms.StarflowMetrics;
+import io.starflow.transforms.io.CommitOffsets;
 import io.starflow.transforms.warehouse.MirrorWriter;
 import io.starflow.transforms.warehouse.RowStage;
 import io.starflow.transforms.warehouse.StageChanges;
@@ -118,6 +119,7 @@ public abstract class FoldEvents<S extends Serializable>
 
   private static final TupleTag<ChangeRecord> STATES = new TupleTag<ChangeRecord>() {};
   private static final TupleTag<ChangeRecord> RECORDS = new TupleTag<ChangeRecord>() {};
+  private static final TupleTag<String> PARTS = new TupleTag<String>() {};
   private static final TupleTag<KV<Integer, String>> EVENT_PARTS =
       new TupleTag<KV<Integer, String>>() {};
   private static final TupleTag<KV<String, String>> STAGED_STATES =
@@ -278,6 +280,17 @@ public abstract class FoldEvents<S extends Serializable>
     }
 
     /**
+     * Unbounded input: for each event taken in (applied, rejected, a redelivery or a conflict; not
+     * one still held behind a gap), how many parts of it are to be written, as a {@link
+     * CommitOffsets#expecting} report on its origin: its state, its rows of events, movements and
+     * snapshots, and the dead letter of a rejection; none for a redelivery. With the writers'
+     * reports it tells {@link CommitOffsets} when an event is wholly written.
+     */
+    public PCollection<String> parts() {
+      return output(PARTS, "parts()", "stagedStates()");
+    }
+
+    /**
      * Bounded input: {@code (table, stage)} of the staged states, for {@code Mirror.applyStaged}
      * with history.
      */
@@ -347,13 +360,15 @@ public abstract class FoldEvents<S extends Serializable>
                 "SequenceAndFold",
                 ParDo.of(new StreamFoldFn<>(folder, maxHeld(), holdFor(), idleAfter()))
                     .withOutputTags(
-                        STATES, TupleTagList.of(RECORDS).and(BadRecordRouter.BAD_RECORD_TAG)));
+                        STATES,
+                        TupleTagList.of(RECORDS).and(PARTS).and(BadRecordRouter.BAD_RECORD_TAG)));
     BadRecords.collect(badRecordErrorHandler(), result);
     return new Result(
         input.getPipeline(),
         Map.of(
             STATES, result.get(STATES).setCoder(ChangeRecordCoder.of()),
-            RECORDS, result.get(RECORDS).setCoder(ChangeRecordCoder.of())));
+            RECORDS, result.get(RECORDS).setCoder(ChangeRecordCoder.of()),
+            PARTS, result.get(PARTS).setCoder(StringUtf8Coder.of())));
   }
 
   /**
@@ -396,6 +411,9 @@ public abstract class FoldEvents<S extends Serializable>
 
     /** A row of the events, movements or snapshots. */
     void record(ChangeRecord row) throws Exception;
+
+    /** An event the reducer rejected, dead-lettered: one more part of it. */
+    default void rejected(DomainEvent event) {}
   }
 
   /** What an aggregate is after settling: its next version, its state, what still waits. */
@@ -526,6 +544,7 @@ public abstract class FoldEvents<S extends Serializable>
           after = reducer.apply(state, event);
         } catch (RejectedEventException e) {
           rejected.inc();
+          rows.rejected(event);
           fail(
               out,
               event,
@@ -862,6 +881,7 @@ public abstract class FoldEvents<S extends Serializable>
         return;
       }
       long waitingBefore = heldCount.read() == null ? 0 : heldCount.read();
+      Map<String, Integer> parts = new java.util.HashMap<>();
       List<DomainEvent> events = new ArrayList<>();
       held.read().forEach(events::add);
       events.add(event);
@@ -880,15 +900,23 @@ public abstract class FoldEvents<S extends Serializable>
                 @Override
                 public void state(ChangeRecord row) {
                   out.get(STATES).output(row);
+                  parts.merge(row.origin(), 1, Integer::sum);
                 }
 
                 @Override
                 public void record(ChangeRecord row) {
                   out.get(RECORDS).output(row);
+                  parts.merge(row.origin(), 1, Integer::sum);
+                }
+
+                @Override
+                public void rejected(DomainEvent rejected) {
+                  parts.merge(rejected.origin(), 1, Integer::sum);
                 }
               },
               out,
               false);
+      reportParts(events, settled.held, parts, out);
       next.write(settled.next);
       state.write(settled.current);
       held.clear();
@@ -907,6 +935,27 @@ public abstract class FoldEvents<S extends Serializable>
         end.set(window.maxTimestamp());
       }
       idle.offset(idleAfter).setRelative();
+    }
+
+    /**
+     * Reports how many parts each event taken in has: those that made rows, and those that made
+     * none (a redelivery, a conflict); not those still held.
+     */
+    private static void reportParts(
+        List<DomainEvent> events,
+        List<DomainEvent> held,
+        Map<String, Integer> parts,
+        MultiOutputReceiver out) {
+      java.util.Set<String> waiting = new java.util.HashSet<>();
+      held.forEach(e -> waiting.add(e.origin()));
+      for (DomainEvent event : events) {
+        String origin = event.origin();
+        if (origin == null || waiting.contains(origin)) {
+          continue;
+        }
+        Integer made = parts.remove(origin);
+        out.get(PARTS).output(CommitOffsets.expecting(origin, made == null ? 0 : made));
+      }
     }
 
     /**
