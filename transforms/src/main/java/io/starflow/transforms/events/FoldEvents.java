@@ -934,7 +934,9 @@ public abstract class FoldEvents<S extends Serializable>
         gap.offset(holdFor).setRelative();
         end.set(window.maxTimestamp());
       }
-      idle.offset(idleAfter).setRelative();
+      // the release outputs nothing: it must not hold the watermark (and so every window
+      // downstream) back at this event's time for as long as the aggregate is active
+      idle.withNoOutputTimestamp().offset(idleAfter).setRelative();
     }
 
     /**
@@ -971,7 +973,7 @@ public abstract class FoldEvents<S extends Serializable>
         @TimerId("idle") Timer idle) {
       Long waiting = heldCount.read();
       if (waiting != null && waiting > 0) {
-        idle.offset(idleAfter).setRelative();
+        idle.withNoOutputTimestamp().offset(idleAfter).setRelative();
         return;
       }
       next.clear();
