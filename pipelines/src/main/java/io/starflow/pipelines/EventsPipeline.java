@@ -102,7 +102,8 @@ public final class EventsPipeline {
                   "FoldEvents",
                   FoldEvents.with(reducer, warehouse)
                       .withSnapshotEvery(snapshotEvery)
-                      .withBadRecordErrorHandler(deadLetters));
+                      .withBadRecordErrorHandler(deadLetters)
+                      .asStreamEvenIfBounded());
       statesWritten =
           MirrorPipeline.writeInWindows("States", folded.states(), states, kafka, deadLetters);
       recordsWritten =

@@ -72,7 +72,9 @@ public final class NotificationsPipeline {
               .read(pipeline, deadLetters)
               .apply(
                   "Enrich",
-                  EnrichNotifications.with(enrich).withBadRecordErrorHandler(deadLetters));
+                  EnrichNotifications.with(enrich)
+                      .withBadRecordErrorHandler(deadLetters)
+                      .withRecordPerNotification());
       written = MirrorPipeline.writeInWindows("", enriched, settings, kafka, deadLetters);
     }
     MirrorPipeline.commitHandled(

@@ -24,6 +24,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -135,6 +136,8 @@ public final class CompactInWindows
     @TimerId(FLUSH)
     private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
+    private static final long END = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+
     private final long windowMillis;
     private final long latenessMillis;
     private final Counter late = StarflowMetrics.counter(StarflowMetrics.LATE_BEYOND_LATENESS);
@@ -167,7 +170,7 @@ public final class CompactInWindows
       String key = pad(windowEnd) + "|" + record.rowKey();
       PendingRow current = pending.get(key).read();
       pending.put(key, current == null ? PendingRow.of(record) : current.merge(record));
-      long flushAt = windowEnd - 1;
+      long flushAt = flushTime(windowEnd);
       Long next = nextFlush.read();
       if (next == null || flushAt < next) {
         flush.set(new Instant(flushAt));
@@ -191,11 +194,11 @@ public final class CompactInWindows
       long nextDue = Long.MAX_VALUE;
       for (Map.Entry<String, PendingRow> entry : pending.entries().read()) {
         long windowEnd = Long.parseLong(entry.getKey().substring(0, entry.getKey().indexOf('|')));
-        if (windowEnd - 1 <= now) {
+        if (flushTime(windowEnd) <= now) {
           due.computeIfAbsent(windowEnd, w -> new ArrayList<>()).add(entry.getValue().result());
           emitted.add(entry.getKey());
         } else {
-          nextDue = Math.min(nextDue, windowEnd - 1);
+          nextDue = Math.min(nextDue, flushTime(windowEnd));
         }
       }
       emitted.forEach(pending::remove);
@@ -203,7 +206,7 @@ public final class CompactInWindows
         compacted.inc(batch.size());
         context.output(KV.of(shard, batch));
       }
-      if (!due.isEmpty() && latenessMillis > 0) {
+      if (!due.isEmpty() && latenessMillis > 0 && now < END - latenessMillis) {
         // Fire again once these windows are past their lateness, so that the horizon knows it.
         nextDue = Math.min(nextDue, now + latenessMillis + 1);
       }
@@ -213,6 +216,15 @@ public final class CompactInWindows
         flush.set(new Instant(nextDue));
         nextFlush.write(nextDue);
       }
+    }
+
+    /**
+     * When the window ending at {@code windowEnd} is flushed: at its last instant, or for an
+     * element stamped at the end of the global window (as a grouping before this step stamps them)
+     * when the input ends, since no timer may be set past the window.
+     */
+    private static long flushTime(long windowEnd) {
+      return Math.min(windowEnd - 1, END);
     }
 
     private static String pad(long millis) {

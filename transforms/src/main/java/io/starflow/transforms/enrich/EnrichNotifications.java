@@ -176,22 +176,37 @@ public final class EnrichNotifications
   private final Settings settings;
   private final ErrorHandler<BadRecord, ?> errorHandler;
   private final BadRecordRouter router;
+  private final boolean recordPerNotification;
 
   private EnrichNotifications(
-      Settings settings, ErrorHandler<BadRecord, ?> errorHandler, BadRecordRouter router) {
+      Settings settings,
+      ErrorHandler<BadRecord, ?> errorHandler,
+      BadRecordRouter router,
+      boolean recordPerNotification) {
     this.settings = settings;
     this.errorHandler = errorHandler;
     this.router = router;
+    this.recordPerNotification = recordPerNotification;
   }
 
   public static EnrichNotifications with(Settings settings) {
     return new EnrichNotifications(
-        settings, new DefaultErrorHandler<>(), BadRecordRouter.THROWING_ROUTER);
+        settings, new DefaultErrorHandler<>(), BadRecordRouter.THROWING_ROUTER, false);
   }
 
   public EnrichNotifications withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "withBadRecordErrorHandler(handler) called with null handler");
-    return new EnrichNotifications(settings, handler, BadRecordRouter.RECORDING_ROUTER);
+    return new EnrichNotifications(
+        settings, handler, BadRecordRouter.RECORDING_ROUTER, recordPerNotification);
+  }
+
+  /**
+   * Outputs the record looked up for an id once per notification of it, each with that
+   * notification's origin, even when the input is bounded (a streaming run whose read ends at a
+   * count or a time), so that each notification is reported written; a stream always does.
+   */
+  public EnrichNotifications withRecordPerNotification() {
+    return new EnrichNotifications(settings, errorHandler, router, true);
   }
 
   @Override
@@ -219,7 +234,10 @@ public final class EnrichNotifications
             "LookUp",
             ParDo.of(
                     new EnrichFn(
-                        settings, router, input.isBounded() == PCollection.IsBounded.UNBOUNDED))
+                        settings,
+                        router,
+                        recordPerNotification
+                            || input.isBounded() == PCollection.IsBounded.UNBOUNDED))
                 .withOutputTags(ENRICHED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     BadRecords.collect(errorHandler, result);
     return result.get(ENRICHED).setCoder(ChangeRecordCoder.of());

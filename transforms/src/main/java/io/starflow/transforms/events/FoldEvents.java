@@ -150,6 +150,8 @@ public abstract class FoldEvents<S extends Serializable>
 
   abstract BadRecordRouter badRecordRouter();
 
+  abstract boolean asStream();
+
   abstract Builder<S> toBuilder();
 
   @AutoValue.Builder
@@ -170,6 +172,8 @@ public abstract class FoldEvents<S extends Serializable>
 
     abstract Builder<S> setBadRecordRouter(BadRecordRouter router);
 
+    abstract Builder<S> setAsStream(boolean asStream);
+
     abstract FoldEvents<S> build();
   }
 
@@ -187,7 +191,17 @@ public abstract class FoldEvents<S extends Serializable>
         .setIdleAfter(DEFAULT_IDLE_AFTER)
         .setBadRecordErrorHandler(new DefaultErrorHandler<>())
         .setBadRecordRouter(BadRecordRouter.THROWING_ROUTER)
+        .setAsStream(false)
         .build();
+  }
+
+  /**
+   * Folds as on a stream even when the input is bounded (a streaming run whose read ends at a count
+   * or a time): events apply in arrival order, held behind gaps in Beam state, and the rows are
+   * output ({@link Result#states}, {@link Result#records}, {@link Result#parts}), not staged.
+   */
+  public FoldEvents<S> asStreamEvenIfBounded() {
+    return toBuilder().setAsStream(true).build();
   }
 
   /** Stores the state every {@code n} versions of an aggregate (0: never). */
@@ -344,7 +358,7 @@ public abstract class FoldEvents<S extends Serializable>
             reducer(), warehouse(), new EventTables(reducer()), snapshotEvery(), badRecordRouter());
     PCollection<DomainEvent> global =
         input.apply("InGlobalWindow", Window.<DomainEvent>into(new GlobalWindows()));
-    if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
+    if (input.isBounded() == PCollection.IsBounded.BOUNDED && !asStream()) {
       return foldStaged(global, folder);
     }
     PCollectionTuple result =
