@@ -12,14 +12,14 @@ final class KafkaSourceArgs {
   @Option(
       names = "--kafka",
       paramLabel = "HOST:PORT[,HOST:PORT]",
-      description = "Kafka bootstrap servers: read Debezium topics instead of files.")
+      description = "Kafka bootstrap servers: read topics instead of files.")
   String bootstrapServers;
 
   @Option(
       names = "--topics",
       paramLabel = "T1[,T2]",
       split = ",",
-      description = "Topics to read (with --kafka); the table comes from each record's envelope.")
+      description = "Topics to read (with --kafka).")
   List<String> topics = new ArrayList<>();
 
   @Option(
