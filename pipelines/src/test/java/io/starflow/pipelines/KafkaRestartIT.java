@@ -22,8 +22,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
@@ -108,42 +106,6 @@ public class KafkaRestartIT {
         .start();
   }
 
-  private static long committedTotal() {
-    long total = 0;
-    for (OffsetAndMetadata offset : KAFKA.committedOffsets(GROUP).values()) {
-      total += offset.offset();
-    }
-    return total;
-  }
-
-  private static boolean allCommitted() {
-    Map<TopicPartition, OffsetAndMetadata> committed = KAFKA.committedOffsets(GROUP);
-    Map<TopicPartition, Long> ends = KAFKA.endOffsets(TOPIC, PARTITIONS);
-    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-      OffsetAndMetadata offset = committed.get(end.getKey());
-      if (offset == null || offset.offset() != end.getValue()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static void await(
-      String what, java.util.function.BooleanSupplier condition, Process child, Path log)
-      throws Exception {
-    long deadline = System.currentTimeMillis() + 300_000;
-    while (!condition.getAsBoolean()) {
-      if (!child.isAlive()) {
-        throw new AssertionError(
-            "the mirror process ended while waiting for " + what + ":\n" + Files.readString(log));
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + ":\n" + Files.readString(log));
-      }
-      Thread.sleep(200);
-    }
-  }
-
   @Test
   public void killedMidStreamAndRestartedItEndsLikeAnUninterruptedRun() throws Exception {
     KAFKA.createTopic(TOPIC, PARTITIONS);
@@ -156,17 +118,19 @@ public class KafkaRestartIT {
     Path log = work.resolve("mirror.log");
     Process run = startMirror(warehouseFile, log);
     try {
-      await("some committed progress", () -> committedTotal() > 0, run, log);
+      StarflowCli.awaitChild(
+          "some committed progress", () -> KAFKA.committedTotal(GROUP) > 0, run, log);
       second.forEach((p, lines) -> KAFKA.send(TOPIC, p, lines));
     } finally {
       run.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9
     }
     // what the killed run committed no longer changes: it must have left records behind
-    assertThat("killed mid-stream", allCommitted(), equalTo(false));
+    assertThat("killed mid-stream", KAFKA.allCommitted(GROUP, TOPIC, PARTITIONS), equalTo(false));
 
     Process again = startMirror(warehouseFile, log);
     try {
-      await("every offset committed", KafkaRestartIT::allCommitted, again, log);
+      StarflowCli.awaitChild(
+          "every offset committed", () -> KAFKA.allCommitted(GROUP, TOPIC, PARTITIONS), again, log);
     } finally {
       again.destroy();
       if (!again.waitFor(60, TimeUnit.SECONDS)) {

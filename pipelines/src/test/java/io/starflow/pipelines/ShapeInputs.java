@@ -42,7 +42,7 @@ final class ShapeInputs {
     List<String> second = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();
     for (String line :
-        RetailInventory.generate(7, new RetailInventory.Size(60, 30, 0.05, 0, 0, 2)).lines) {
+        RetailInventory.generate(7, new RetailInventory.Size(40, 30, 0.05, 0, 0, 2)).lines) {
       long version;
       try {
         version = json.readTree(line).path("version").asLong(0);
@@ -61,7 +61,7 @@ final class ShapeInputs {
     List<String> second = new ArrayList<>();
     Instant time = Instant.parse("2025-11-28T14:00:00Z");
     Map<Integer, Integer> versions = new HashMap<>();
-    for (int i = 0; i < 1_500; i++) {
+    for (int i = 0; i < 1_000; i++) {
       int sku = random.nextInt(150);
       int version = versions.merge(sku, 1, Integer::sum);
       time = time.plusMillis(random.nextInt(800));
@@ -70,7 +70,7 @@ final class ShapeInputs {
               "{\"event_id\":\"e-%d\",\"event_time\":\"%s\",\"deleted\":%b,"
                   + "\"data\":{\"sku\":\"SKU-%03d\",\"version\":%d,\"price\":%d.%02d}}",
               i, time, random.nextInt(30) == 0, sku, version, random.nextInt(500), i % 100);
-      List<String> half = i < 750 ? first : second;
+      List<String> half = i < 500 ? first : second;
       half.add(event);
       if (random.nextInt(40) == 0) {
         half.add(event); // delivered twice
@@ -104,7 +104,7 @@ final class ShapeInputs {
     List<String> first = new ArrayList<>();
     List<String> second = new ArrayList<>();
     Instant time = Instant.parse("2025-11-28T14:00:00Z");
-    for (int i = 0; i < 1_200; i++) {
+    for (int i = 0; i < 800; i++) {
       time = time.plusMillis(random.nextInt(800));
       String line =
           random.nextInt(200) == 0
@@ -112,7 +112,7 @@ final class ShapeInputs {
               : String.format(
                   "{\"event\":\"OrderChanged\",\"id\":\"%d\",\"time\":\"%s\"}",
                   random.nextInt(400), time);
-      (i < 600 ? first : second).add(line);
+      (i < 400 ? first : second).add(line);
     }
     return List.of(first, second);
   }

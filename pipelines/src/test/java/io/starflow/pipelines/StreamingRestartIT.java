@@ -81,25 +81,6 @@ public class StreamingRestartIT {
     }
   }
 
-  private static long committedTotal(String group) {
-    long total = 0;
-    for (OffsetAndMetadata offset : KAFKA.committedOffsets(group).values()) {
-      total += offset.offset();
-    }
-    return total;
-  }
-
-  private static boolean allCommitted(String topic, String group) {
-    Map<TopicPartition, OffsetAndMetadata> committed = KAFKA.committedOffsets(group);
-    for (Map.Entry<TopicPartition, Long> end : KAFKA.endOffsets(topic, PARTITIONS).entrySet()) {
-      OffsetAndMetadata offset = committed.get(end.getKey());
-      if (offset == null || offset.offset() != end.getValue()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private static long total(String topic) {
     return KAFKA.endOffsets(topic, PARTITIONS).values().stream().mapToLong(Long::longValue).sum();
   }
@@ -109,35 +90,6 @@ public class StreamingRestartIT {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();
-  }
-
-  private static void await(
-      String what,
-      java.util.function.BooleanSupplier condition,
-      Process child,
-      Path log,
-      java.util.function.Supplier<String> diagnosis)
-      throws Exception {
-    long deadline = System.currentTimeMillis() + Runs.PIPELINE_LIMIT.getMillis();
-    while (!condition.getAsBoolean()) {
-      if (!child.isAlive()) {
-        throw new AssertionError(
-            "the streaming process ended while waiting for "
-                + what
-                + ":\n"
-                + Files.readString(log));
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(
-            "timed out waiting for "
-                + what
-                + "; "
-                + diagnosis.get()
-                + "\n"
-                + Files.readString(log));
-      }
-      Thread.sleep(200);
-    }
   }
 
   /**
@@ -171,9 +123,9 @@ public class StreamingRestartIT {
             "jdbc:duckdb:" + warehouseFile));
     Process run = start(command, log);
     try {
-      await(
+      StarflowCli.awaitChild(
           "some committed progress",
-          () -> committedTotal(group) > 0,
+          () -> KAFKA.committedTotal(group) > 0,
           run,
           log,
           () -> progress(topic, group));
@@ -181,13 +133,13 @@ public class StreamingRestartIT {
     } finally {
       run.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9
     }
-    assertThat("killed mid-stream", allCommitted(topic, group), equalTo(false));
+    assertThat("killed mid-stream", KAFKA.allCommitted(group, topic, PARTITIONS), equalTo(false));
 
     Process again = start(command, log);
     try {
-      await(
+      StarflowCli.awaitChild(
           "every offset committed",
-          () -> allCommitted(topic, group),
+          () -> KAFKA.allCommitted(group, topic, PARTITIONS),
           again,
           log,
           () -> progress(topic, group));

@@ -26,8 +26,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
@@ -88,25 +86,6 @@ public class WarehouseBlipIT {
     }
   }
 
-  private static long committedTotal() {
-    long total = 0;
-    for (OffsetAndMetadata offset : KAFKA.committedOffsets(GROUP).values()) {
-      total += offset.offset();
-    }
-    return total;
-  }
-
-  private static boolean allCommitted() {
-    Map<TopicPartition, OffsetAndMetadata> committed = KAFKA.committedOffsets(GROUP);
-    for (Map.Entry<TopicPartition, Long> end : KAFKA.endOffsets(TOPIC, PARTITIONS).entrySet()) {
-      OffsetAndMetadata offset = committed.get(end.getKey());
-      if (offset == null || offset.offset() != end.getValue()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** Terminates every connection of the streaming run; returns how many there were. */
   private static int dropConnections() throws Exception {
     try (Connection admin = DriverManager.getConnection(TestWarehouses.postgresUrl());
@@ -126,22 +105,6 @@ public class WarehouseBlipIT {
     return Tables.rows(
         Warehouse.at(TestWarehouses.postgresUrl()),
         "SELECT application_name || ' ' || coalesce(query, '') FROM pg_stat_activity");
-  }
-
-  private static void await(
-      String what, java.util.function.BooleanSupplier condition, Process run, Path log)
-      throws Exception {
-    long deadline = System.currentTimeMillis() + 300_000;
-    while (!condition.getAsBoolean()) {
-      if (!run.isAlive()) {
-        throw new AssertionError(
-            "the run ended while waiting for " + what + ":\n" + Files.readString(log));
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + ":\n" + Files.readString(log));
-      }
-      Thread.sleep(100);
-    }
   }
 
   @Test
@@ -174,14 +137,16 @@ public class WarehouseBlipIT {
             .start();
     int dropped = 0;
     try {
-      await("some committed progress", () -> committedTotal() > 0, run, log);
+      StarflowCli.awaitChild(
+          "some committed progress", () -> KAFKA.committedTotal(GROUP) > 0, run, log);
       for (int round = 0; round < 4; round++) {
         send(changes(500, 100_000 * (round + 2), 10 + round));
         dropped += dropConnections();
         Thread.sleep(700);
         dropped += dropConnections();
       }
-      await("every offset committed", WarehouseBlipIT::allCommitted, run, log);
+      StarflowCli.awaitChild(
+          "every offset committed", () -> KAFKA.allCommitted(GROUP, TOPIC, PARTITIONS), run, log);
       assertThat("the run kept going:\n" + Files.readString(log), run.isAlive(), equalTo(true));
     } finally {
       run.destroy();

@@ -89,4 +89,42 @@ public final class StarflowCli {
       Files.deleteIfExists(output);
     }
   }
+
+  /**
+   * Waits until {@code condition} holds while {@code child} (writing to {@code log}) runs, within
+   * the suite's pipeline limit; fails with the log if the child ends first or time runs out.
+   */
+  public static void awaitChild(
+      String what, java.util.function.BooleanSupplier condition, Process child, Path log)
+      throws Exception {
+    awaitChild(what, condition, child, log, () -> "");
+  }
+
+  /** As {@link #awaitChild}, adding {@code diagnosis} to a timeout's message. */
+  public static void awaitChild(
+      String what,
+      java.util.function.BooleanSupplier condition,
+      Process child,
+      Path log,
+      java.util.function.Supplier<String> diagnosis)
+      throws Exception {
+    long deadline =
+        System.currentTimeMillis() + io.starflow.transforms.testing.Runs.PIPELINE_LIMIT.getMillis();
+    while (!condition.getAsBoolean()) {
+      if (!child.isAlive()) {
+        throw new AssertionError(
+            "the child process ended while waiting for " + what + ":\n" + Files.readString(log));
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError(
+            "timed out waiting for "
+                + what
+                + "; "
+                + diagnosis.get()
+                + "\n"
+                + Files.readString(log));
+      }
+      Thread.sleep(200);
+    }
+  }
 }

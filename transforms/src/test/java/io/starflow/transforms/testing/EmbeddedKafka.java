@@ -185,6 +185,27 @@ public final class EmbeddedKafka extends ExternalResource implements AutoCloseab
     }
   }
 
+  /** The sum of the offsets {@code group} has committed: grows with a run's progress. */
+  public long committedTotal(String group) {
+    long total = 0;
+    for (OffsetAndMetadata offset : committedOffsets(group).values()) {
+      total += offset.offset();
+    }
+    return total;
+  }
+
+  /** Whether {@code group} has committed every partition of {@code topic} to its end. */
+  public boolean allCommitted(String group, String topic, int partitions) {
+    Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(group);
+    for (Map.Entry<TopicPartition, Long> end : endOffsets(topic, partitions).entrySet()) {
+      OffsetAndMetadata offset = committed.get(end.getKey());
+      if (offset == null || offset.offset() != end.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The offset after the last record of each partition of {@code topic}. */
   public Map<TopicPartition, Long> endOffsets(String topic, int partitions) {
     try (Admin admin = admin()) {
