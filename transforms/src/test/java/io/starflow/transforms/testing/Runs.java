@@ -76,6 +76,11 @@ public final class Runs {
 
   /** Starflow's counters in {@code result} so far, by name. */
   private static String counters(PipelineResult result) {
+    return "counters " + totals(result);
+  }
+
+  /** The attempted totals of Starflow's counters in {@code result}, by name. */
+  private static java.util.Map<String, Long> totals(PipelineResult result) {
     java.util.Map<String, Long> totals = new java.util.TreeMap<>();
     for (org.apache.beam.sdk.metrics.MetricResult<Long> c :
         result
@@ -89,7 +94,7 @@ public final class Runs {
             .getCounters()) {
       totals.merge(c.getName().getName(), c.getAttempted(), Long::sum);
     }
-    return "counters " + totals;
+    return totals;
   }
 
   /** Every live thread with its whole stack, as {@code jstack} would print them. */
@@ -110,19 +115,6 @@ public final class Runs {
 
   /** The attempted total of Starflow's counter {@code name} in {@code result}. */
   public static long counter(PipelineResult result, String name) {
-    long total = 0;
-    for (org.apache.beam.sdk.metrics.MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                org.apache.beam.sdk.metrics.MetricsFilter.builder()
-                    .addNameFilter(
-                        org.apache.beam.sdk.metrics.MetricNameFilter.named(
-                            io.starflow.transforms.StarflowMetrics.NAMESPACE, name))
-                    .build())
-            .getCounters()) {
-      total += c.getAttempted();
-    }
-    return total;
+    return totals(result).getOrDefault(name, 0L);
   }
 }
