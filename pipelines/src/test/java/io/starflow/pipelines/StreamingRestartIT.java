@@ -23,7 +23,6 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.ClassRule;
-import org.junit.Ignore;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -178,11 +177,6 @@ public class StreamingRestartIT {
   }
 
   @Test
-  @Ignore(
-      "fails about one run in three: an event's state, history, event and movement rows are"
-          + " written in separate transactions, and the fold resumes from the state table, so a"
-          + " kill between them loses the rest (a re-read event at or below the stored version"
-          + " is taken for a redelivery); an event's rows must land in one transaction first")
   public void anEventFoldKilledMidStreamEndsLikeAnUninterruptedOne() throws Exception {
     String topic = "restart.inventory";
     List<List<String>> halves = ShapeInputs.inventoryEvents();

@@ -40,6 +40,12 @@ public final class EventTables implements Serializable {
   public static final String EVENT_TIME = "event_time";
   public static final String PAYLOAD = "payload";
 
+  /**
+   * The origin of an event read back from {@code T_events} to be applied again; the rows made from
+   * it have no origin, as nothing was read for them.
+   */
+  static final String STORED_ORIGIN = "warehouse";
+
   private final Reducer<?> reducer;
 
   public EventTables(Reducer<?> reducer) {
@@ -79,7 +85,7 @@ public final class EventTables implements Serializable {
         .setPosition(SourcePosition.of(event.version()))
         .setEventTime(event.eventTime())
         .putSource("aggregate_type", event.aggregateType())
-        .setOrigin(event.origin());
+        .setOrigin(STORED_ORIGIN.equals(event.origin()) ? null : event.origin());
   }
 
   private List<Column> keyColumns(DomainEvent event) {
@@ -223,8 +229,22 @@ public final class EventTables implements Serializable {
       Connection connection, Warehouse warehouse, String aggregateId, long from)
       throws SQLException {
     Map<Long, String> contents = new TreeMap<>();
+    for (DomainEvent event : storedEvents(connection, warehouse, aggregateId, from)) {
+      contents.put(event.version(), event.content());
+    }
+    return contents;
+  }
+
+  /**
+   * The events of an aggregate in {@code T_events} from version {@code from} on, in version order,
+   * with the origin {@link #STORED_ORIGIN}.
+   */
+  private List<DomainEvent> storedEvents(
+      Connection connection, Warehouse warehouse, String aggregateId, long from)
+      throws SQLException {
+    List<DomainEvent> events = new ArrayList<>();
     if (!exists(connection, warehouse.dialect(), events())) {
-      return contents;
+      return events;
     }
     SqlDialect dialect = warehouse.dialect();
     try (PreparedStatement select =
@@ -239,7 +259,7 @@ public final class EventTables implements Serializable {
       select.setLong(2, from);
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
-          DomainEvent event =
+          events.add(
               DomainEvent.of(
                   reducer.aggregateType(),
                   aggregateId,
@@ -248,12 +268,147 @@ public final class EventTables implements Serializable {
                   DomainEventJson.canonical(rs.getString(3)),
                   rs.getObject(4, java.time.OffsetDateTime.class).toInstant(),
                   rs.getString(5),
-                  "warehouse");
-          contents.put(event.version(), event.content());
+                  STORED_ORIGIN));
         }
       }
     }
-    return contents;
+    return events;
+  }
+
+  /**
+   * Where a stream resumes an aggregate: after the latest version all of whose rows are in the
+   * warehouse, with that version's state, and the events after it that {@code T_events} holds.
+   */
+  static final class Resume {
+    /** Every row of every version up to this one is in the warehouse (0: none). */
+    final long version;
+
+    /** The state after {@link #version}, by column; null for version 0. */
+    @Nullable final Map<String, Object> columns;
+
+    /** The stored events after {@link #version}, in version order, to be applied again. */
+    final List<DomainEvent> stored;
+
+    Resume(long version, @Nullable Map<String, Object> columns, List<DomainEvent> stored) {
+      this.version = version;
+      this.columns = columns;
+      this.stored = stored;
+    }
+  }
+
+  /**
+   * Where a stream resumes {@code aggregateId}. An event's rows (its state in {@code T} and {@code
+   * T_history}, its event, its movement and its snapshot) are written apart, so a run that stopped
+   * abruptly can leave some of an event's rows written and others not, and versions written after a
+   * missing one. The stream resumes after the latest version up to which every table has every row
+   * (snapshots: every multiple of {@code snapshotEvery}), restores the state of that version from
+   * {@code T_history}, and applies the events after it again: those in {@code T_events} (whose
+   * offsets may be committed) and those the stream reads again (whose offsets cannot be, as their
+   * rows are not all written). Writing a row again changes nothing: the writes are guarded by
+   * version.
+   */
+  Resume resume(Connection connection, Warehouse warehouse, String aggregateId, int snapshotEvery)
+      throws SQLException {
+    SqlDialect dialect = warehouse.dialect();
+    Stored latest = latest(connection, warehouse, aggregateId);
+    long bound = latest == null ? 0 : latest.version;
+    List<String> tables = new ArrayList<>();
+    List<Integer> steps = new ArrayList<>();
+    String history = SqlDialect.historyTable(state());
+    for (String table : List.of(history, events(), movements())) {
+      if (exists(connection, dialect, table)) {
+        tables.add(table);
+        steps.add(1);
+      } else {
+        bound = 0;
+      }
+    }
+    if (snapshotEvery > 0 && exists(connection, dialect, snapshots())) {
+      tables.add(snapshots());
+      steps.add(snapshotEvery);
+    } else if (snapshotEvery > 0) {
+      bound = Math.min(bound, snapshotEvery - 1);
+    }
+    long storedUpTo = 0;
+    if (!tables.isEmpty()) {
+      try (PreparedStatement select =
+          connection.prepareStatement(
+              dialect.versionCounts(tables, reducer.keyColumn(), VERSION))) {
+        for (int i = 0; i < tables.size(); i++) {
+          select.setString(i + 1, aggregateId);
+        }
+        try (ResultSet rs = select.executeQuery()) {
+          while (rs.next()) {
+            int table = rs.getInt(1);
+            long count = rs.getLong(2);
+            long max = rs.getLong(3);
+            int step = steps.get(table);
+            long prefix =
+                count * step == max
+                    ? max
+                    : contiguous(connection, dialect, tables.get(table), aggregateId, step);
+            // a snapshot is missing only at a multiple of the step: the versions before it are
+            // not bounded by it
+            bound = Math.min(bound, prefix + step - 1);
+            if (tables.get(table).equals(events())) {
+              storedUpTo = max;
+            }
+          }
+        }
+      }
+    }
+    Map<String, Object> columns;
+    if (bound == 0) {
+      columns = null;
+    } else if (latest != null && bound == latest.version) {
+      columns = latest.columns;
+    } else {
+      columns = historyAt(connection, dialect, history, aggregateId, bound);
+    }
+    List<DomainEvent> stored =
+        storedUpTo > bound
+            ? storedEvents(connection, warehouse, aggregateId, bound + 1)
+            : List.of();
+    return new Resume(bound, columns, stored);
+  }
+
+  /** The last of the versions {@code step}, 2 {@code step}, ... that {@code table} all holds. */
+  private long contiguous(
+      Connection connection, SqlDialect dialect, String table, String aggregateId, int step)
+      throws SQLException {
+    long expected = step;
+    try (PreparedStatement select =
+        connection.prepareStatement(dialect.versionsOf(table, reducer.keyColumn(), VERSION))) {
+      select.setString(1, aggregateId);
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next() && rs.getLong(1) == expected) {
+          expected += step;
+        }
+      }
+    }
+    return expected - step;
+  }
+
+  private Map<String, Object> historyAt(
+      Connection connection, SqlDialect dialect, String history, String aggregateId, long version)
+      throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            dialect.rowsWhereEqual(history, List.of(reducer.keyColumn(), VERSION)))) {
+      select.setString(1, aggregateId);
+      select.setLong(2, version);
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException(
+              history + " has no version " + version + " of " + aggregateId + " to resume from");
+        }
+        Map<String, Object> columns = new HashMap<>();
+        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+          columns.put(rs.getMetaData().getColumnName(i), rs.getObject(i));
+        }
+        return columns;
+      }
+    }
   }
 
   /** Whether {@code table} exists in the connection's current schema. */

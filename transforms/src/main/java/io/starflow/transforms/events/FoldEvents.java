@@ -92,6 +92,12 @@ import org.joda.time.Duration;
  *       for {@link #withIdleAfter} (processing time, default 10 min); then it is released, and the
  *       next event reloads it from the warehouse. State thus follows the aggregates that are
  *       active, not all there ever were.
+ *   <li>A streaming run (after a restart, or for a released aggregate) resumes an aggregate after
+ *       the latest version all of whose rows, in every table of {@link EventTables}, are in the
+ *       warehouse: it restores that version's state from {@code T_history} and applies the later
+ *       events again, those {@code T_events} holds and those the stream reads again. So a run
+ *       stopped between an event's rows (they are written apart) loses none of them, and as the
+ *       writes are guarded by version, none is written twice.
  * </ul>
  *
  * <p>Output: the state after each event (for {@code T} and {@code T_history}) and the rows of
@@ -523,12 +529,14 @@ public abstract class FoldEvents<S extends Serializable>
         throws Exception {
       long expected;
       if (next == null) {
-        EventTables.Stored stored = tables.latest(connection(), warehouse, aggregateId);
-        expected = stored == null ? 1 : stored.version + 1;
+        EventTables.Resume resume =
+            tables.resume(connection(), warehouse, aggregateId, snapshotEvery);
+        expected = resume.version + 1;
         current =
-            stored == null
+            resume.columns == null
                 ? reducer.initial(aggregateId)
-                : reducer.restore(aggregateId, stored.columns);
+                : reducer.restore(aggregateId, resume.columns);
+        events = withStored(events, resume.stored);
       } else {
         expected = next;
       }
@@ -576,6 +584,24 @@ public abstract class FoldEvents<S extends Serializable>
         return new Settled<>(expected, state, List.of());
       }
       return new Settled<>(expected, state, plan.held);
+    }
+
+    /**
+     * {@code events} and the stored events to apply again, but those the stream brought again (they
+     * apply with the stream's origin, whose offset is then committed once their rows are written).
+     */
+    private static List<DomainEvent> withStored(
+        List<DomainEvent> events, List<DomainEvent> stored) {
+      if (stored.isEmpty()) {
+        return events;
+      }
+      List<DomainEvent> all = new ArrayList<>(events);
+      for (DomainEvent event : stored) {
+        if (events.stream().noneMatch(event::sameAs)) {
+          all.add(event);
+        }
+      }
+      return all;
     }
 
     private void emit(DomainEvent event, S before, S after, Rows rows) throws Exception {
@@ -914,18 +940,25 @@ public abstract class FoldEvents<S extends Serializable>
                 @Override
                 public void state(ChangeRecord row) {
                   out.get(STATES).output(row);
-                  parts.merge(row.origin(), 1, Integer::sum);
+                  count(row.origin());
                 }
 
                 @Override
                 public void record(ChangeRecord row) {
                   out.get(RECORDS).output(row);
-                  parts.merge(row.origin(), 1, Integer::sum);
+                  count(row.origin());
                 }
 
                 @Override
                 public void rejected(DomainEvent rejected) {
-                  parts.merge(rejected.origin(), 1, Integer::sum);
+                  count(rejected.origin());
+                }
+
+                /** One more part of the record at {@code origin}; none for a stored event. */
+                private void count(@Nullable String origin) {
+                  if (origin != null && !EventTables.STORED_ORIGIN.equals(origin)) {
+                    parts.merge(origin, 1, Integer::sum);
+                  }
                 }
               },
               out,
@@ -966,7 +999,9 @@ public abstract class FoldEvents<S extends Serializable>
       held.forEach(e -> waiting.add(e.origin()));
       for (DomainEvent event : events) {
         String origin = event.origin();
-        if (origin == null || waiting.contains(origin)) {
+        if (origin == null
+            || EventTables.STORED_ORIGIN.equals(origin)
+            || waiting.contains(origin)) {
           continue;
         }
         Integer made = parts.remove(origin);

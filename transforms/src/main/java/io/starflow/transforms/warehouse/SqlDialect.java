@@ -830,6 +830,46 @@ public abstract class SqlDialect extends DdlDialect {
     return selectAll(table) + " WHERE " + quote(column) + " = ?";
   }
 
+  /** The rows of {@code table} whose {@code columns} equal the bound values, in order. */
+  public String rowsWhereEqual(String table, List<String> columns) {
+    return selectAll(table)
+        + " WHERE "
+        + columns.stream().map(c -> quote(c) + " = ?").collect(Collectors.joining(" AND "));
+  }
+
+  /**
+   * For each of {@code tables} (by its index), how many rows it has where {@code key} equals a
+   * bound value (one per table, in order), and their largest {@code version}: (index, count, max).
+   */
+  public String versionCounts(List<String> tables, String key, String version) {
+    List<String> selects = new ArrayList<>();
+    for (int i = 0; i < tables.size(); i++) {
+      selects.add(
+          "SELECT "
+              + i
+              + ", count(*), max("
+              + quote(version)
+              + ") FROM "
+              + quote(tables.get(i))
+              + " WHERE "
+              + quote(key)
+              + " = ?");
+    }
+    return String.join(" UNION ALL ", selects);
+  }
+
+  /** The {@code version}s in {@code table} where {@code key} equals the bound value, in order. */
+  public String versionsOf(String table, String key, String version) {
+    return "SELECT "
+        + quote(version)
+        + " FROM "
+        + quote(table)
+        + " WHERE "
+        + quote(key)
+        + " = ? ORDER BY "
+        + quote(version);
+  }
+
   /** The rows of {@code table} whose {@code column} is among the values {@code query} selects. */
   public String rowsWhereIn(String table, String column, String query) {
     return selectAll(table) + " WHERE " + quote(column) + " IN (" + query + ")";

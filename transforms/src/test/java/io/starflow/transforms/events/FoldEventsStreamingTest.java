@@ -8,6 +8,7 @@ import io.starflow.schemas.DomainEvent;
 import io.starflow.schemas.DomainEventCoder;
 import io.starflow.transforms.StarflowMetrics;
 import io.starflow.transforms.testing.Runs;
+import io.starflow.transforms.testing.Tables;
 import io.starflow.transforms.testing.TestWarehouses;
 import io.starflow.transforms.warehouse.MirrorWriter;
 import io.starflow.transforms.warehouse.Warehouse;
@@ -15,7 +16,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -75,7 +78,10 @@ public class FoldEventsStreamingTest {
     }
   }
 
-  /** Writes each row as it comes, so the warehouse holds it before the test stream moves on. */
+  /**
+   * Writes each row as it comes (and the history of the state rows), so the warehouse holds it
+   * before the test stream moves on.
+   */
   private static final class WriteEachFn extends DoFn<ChangeRecord, Void> {
     private final Warehouse warehouse;
     private transient MirrorWriter writer;
@@ -92,6 +98,9 @@ public class FoldEventsStreamingTest {
     @ProcessElement
     public void process(@Element ChangeRecord row) throws SQLException {
       writer.write(List.of(row));
+      if (row.table().equals(Inventory.TYPE)) {
+        writer.writeHistory(List.of(row));
+      }
     }
 
     @Teardown
@@ -164,6 +173,89 @@ public class FoldEventsStreamingTest {
     run.waitUntilFinish();
     assertThat(Runs.counter(run, StarflowMetrics.AGGREGATES_RELEASED), equalTo((long) aggregates));
     assertThat(Runs.counter(run, StarflowMetrics.EVENTS_DUPLICATE), equalTo(1L));
+  }
+
+  /** Folds {@code events} as a stream, snapshots every 2 versions, writing each row as it comes. */
+  private static PipelineResult foldAndWrite(Warehouse warehouse, List<DomainEvent> events) {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    TestStream<DomainEvent> stream =
+        TestStream.create(DomainEventCoder.of())
+            .addElements(
+                events.get(0), events.subList(1, events.size()).toArray(new DomainEvent[0]))
+            .advanceWatermarkToInfinity();
+    FoldEvents.Result result =
+        pipeline
+            .apply(stream)
+            .apply(FoldEvents.with(new Inventory(), warehouse).withSnapshotEvery(2));
+    PCollectionList.of(result.states())
+        .and(result.records())
+        .apply("AllRows", Flatten.pCollections())
+        .apply("WriteEach", ParDo.of(new WriteEachFn(warehouse)));
+    PipelineResult run = pipeline.run();
+    Runs.finish(run);
+    return run;
+  }
+
+  private static DomainEvent received(String sku, long version, int quantity) {
+    return event(sku, version, "received", "{\"quantity\":" + quantity + ",\"unit_cost\":2.5}");
+  }
+
+  @Test
+  public void aRestartResumesAfterTheLastVersionWhoseRowsAreAllWritten() throws Exception {
+    List<DomainEvent> all = new ArrayList<>();
+    for (int v = 1; v <= 6; v++) {
+      all.add(received("A", v, v));
+    }
+    for (int v = 1; v <= 3; v++) {
+      all.add(received("B", v, 10 * v));
+    }
+    all.add(received("C", 1, 1));
+    all.add(received("C", 2, 2));
+    all.add(received("D", 1, 7));
+    all.add(received("D", 2, 8));
+    java.util.Collections.shuffle(all, new java.util.Random(7));
+    Warehouse reference = TestWarehouses.duckDb(folder.newFolder("reference").toPath());
+    Warehouse restarted = TestWarehouses.duckDb(folder.newFolder("restarted").toPath());
+    EventTables tables = new EventTables(new Inventory());
+    for (Warehouse warehouse : List.of(reference, restarted)) {
+      tables.createTables(warehouse);
+      foldAndWrite(warehouse, all);
+    }
+    // a run stopped between an event's rows: A's event 3, its snapshot 4 and its movement 5 were
+    // not written (its events 6 were, whole); B's history of 3; D's latest state
+    try (java.sql.Connection connection = restarted.connect();
+        java.sql.Statement statement = connection.createStatement()) {
+      statement.execute("DELETE FROM inventory_events WHERE sku = 'A' AND version = 3");
+      statement.execute("DELETE FROM inventory_state_snapshot WHERE sku = 'A' AND version = 4");
+      statement.execute("DELETE FROM fact_inventory_movement WHERE sku = 'A' AND version = 5");
+      statement.execute("DELETE FROM inventory_history WHERE sku = 'B' AND version = 3");
+      statement.execute("DELETE FROM inventory WHERE sku = 'D'");
+    }
+    // the restart reads again what is not wholly written (A's 3 twice), and C's 2, written whole
+    PipelineResult again =
+        foldAndWrite(
+            restarted,
+            List.of(
+                received("A", 5, 5),
+                received("C", 2, 2),
+                received("A", 3, 3),
+                received("B", 3, 30),
+                received("D", 2, 8),
+                received("A", 4, 4),
+                received("A", 3, 3)));
+    for (String table :
+        List.of(
+            tables.state(),
+            tables.state() + "_history",
+            tables.events(),
+            tables.movements(),
+            tables.snapshots())) {
+      assertThat(table, Tables.dump(restarted, table), equalTo(Tables.dump(reference, table)));
+    }
+    // A 3..6 (6 from the warehouse's events), B 3, D 1 (from the warehouse) and 2
+    assertThat(Runs.counter(again, StarflowMetrics.EVENTS_APPLIED), equalTo(7L));
+    // C's 2; A's second 3; A's 4, read again after the warehouse's copy was applied with A's 3
+    assertThat(Runs.counter(again, StarflowMetrics.EVENTS_DUPLICATE), equalTo(3L));
   }
 
   @Test
