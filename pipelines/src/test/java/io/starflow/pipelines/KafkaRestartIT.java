@@ -109,8 +109,8 @@ public class KafkaRestartIT {
   @Test
   public void killedMidStreamAndRestartedItEndsLikeAnUninterruptedRun() throws Exception {
     KAFKA.createTopic(TOPIC, PARTITIONS);
-    Map<Integer, List<String>> first = history(3_000, 1);
-    Map<Integer, List<String>> second = history(3_000, 2);
+    Map<Integer, List<String>> first = history(1_500, 1);
+    Map<Integer, List<String>> second = history(1_500, 2);
     first.forEach((p, lines) -> KAFKA.send(TOPIC, p, lines));
 
     Path work = folder.getRoot().toPath();

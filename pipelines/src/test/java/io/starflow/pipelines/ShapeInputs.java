@@ -42,7 +42,7 @@ final class ShapeInputs {
     List<String> second = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();
     for (String line :
-        RetailInventory.generate(7, new RetailInventory.Size(40, 30, 0.05, 0, 0, 2)).lines) {
+        RetailInventory.generate(7, new RetailInventory.Size(24, 30, 0.05, 0, 0, 2)).lines) {
       long version;
       try {
         version = json.readTree(line).path("version").asLong(0);
@@ -54,15 +54,15 @@ final class ShapeInputs {
     return List.of(first, second);
   }
 
-  /** ECST events of 150 products, some deleted, some delivered twice. */
+  /** ECST events of 100 products, some deleted, some delivered twice. */
   static List<List<String>> ecstEvents() {
     Random random = new Random(11);
     List<String> first = new ArrayList<>();
     List<String> second = new ArrayList<>();
     Instant time = Instant.parse("2025-11-28T14:00:00Z");
     Map<Integer, Integer> versions = new HashMap<>();
-    for (int i = 0; i < 1_000; i++) {
-      int sku = random.nextInt(150);
+    for (int i = 0; i < 600; i++) {
+      int sku = random.nextInt(100);
       int version = versions.merge(sku, 1, Integer::sum);
       time = time.plusMillis(random.nextInt(800));
       String event =
@@ -70,7 +70,7 @@ final class ShapeInputs {
               "{\"event_id\":\"e-%d\",\"event_time\":\"%s\",\"deleted\":%b,"
                   + "\"data\":{\"sku\":\"SKU-%03d\",\"version\":%d,\"price\":%d.%02d}}",
               i, time, random.nextInt(30) == 0, sku, version, random.nextInt(500), i % 100);
-      List<String> half = i < 500 ? first : second;
+      List<String> half = i < 300 ? first : second;
       half.add(event);
       if (random.nextInt(40) == 0) {
         half.add(event); // delivered twice
@@ -98,21 +98,21 @@ final class ShapeInputs {
     return List.of("ecst", "--table", PRODUCTS, "--key", "sku", "--version-field", "version");
   }
 
-  /** Notifications of 400 orders, many of one order, a few malformed. */
+  /** Notifications of 250 orders, many of one order, a few malformed. */
   static List<List<String>> notifications() {
     Random random = new Random(13);
     List<String> first = new ArrayList<>();
     List<String> second = new ArrayList<>();
     Instant time = Instant.parse("2025-11-28T14:00:00Z");
-    for (int i = 0; i < 800; i++) {
+    for (int i = 0; i < 500; i++) {
       time = time.plusMillis(random.nextInt(800));
       String line =
           random.nextInt(200) == 0
               ? "{\"event\":"
               : String.format(
                   "{\"event\":\"OrderChanged\",\"id\":\"%d\",\"time\":\"%s\"}",
-                  random.nextInt(400), time);
-      (i < 400 ? first : second).add(line);
+                  random.nextInt(250), time);
+      (i < 250 ? first : second).add(line);
     }
     return List.of(first, second);
   }
