@@ -19,10 +19,10 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * SQL has one owner per dialect: the warehouse package's dialects. A string literal that holds a
- * SQL statement anywhere else in the main sources fails this test, except in the files listed
- * below, each with its reason; a listed file that no longer holds one fails it too, so that the
- * list only shrinks.
+ * SQL has one owner per dialect: the warehouse package's dialects (and the star's statements a
+ * dialect makes, {@code StarSql}). A string literal that holds a SQL statement anywhere else in the
+ * main sources fails this test, except in the files listed below, each with its reason; a listed
+ * file that no longer holds one fails it too, so that the list only shrinks.
  */
 @RunWith(JUnit4.class)
 public class SqlOwnerTest {
@@ -32,13 +32,12 @@ public class SqlOwnerTest {
           "transforms/src/main/java/io/starflow/transforms/warehouse/DdlDialect.java",
           "transforms/src/main/java/io/starflow/transforms/warehouse/DuckDbDialect.java",
           "transforms/src/main/java/io/starflow/transforms/warehouse/PostgresDialect.java",
+          "transforms/src/main/java/io/starflow/transforms/warehouse/StarSql.java",
           "transforms/src/main/java/io/starflow/transforms/warehouse/BigQueryDialect.java");
 
   /** Files that still build SQL of their own, and why. */
   private static final Map<String, String> NOT_YET_THROUGH_THE_OWNER =
       Map.of(
-          "transforms/src/main/java/io/starflow/transforms/warehouse/StarRefresh.java",
-          "the star's derivation SQL, generated from the model: to move into the dialects",
           "pipelines/src/main/java/io/starflow/pipelines/bench/MirrorBenchmark.java",
           "DuckDB's own SQL, the peer the benchmark measures against (by design)",
           "pipelines/src/main/java/io/starflow/pipelines/bench/WritePathBenchmark.java",

@@ -830,6 +830,11 @@ public abstract class SqlDialect extends DdlDialect {
     return selectAll(table) + " WHERE " + quote(column) + " = ?";
   }
 
+  /** The statements of {@code model}'s star in this dialect. */
+  StarSql star(io.starflow.schemas.model.WarehouseModel model) {
+    return new StarSql(this, model);
+  }
+
   /** The rows of {@code table} whose {@code columns} equal the bound values, in order. */
   public String rowsWhereEqual(String table, List<String> columns) {
     return selectAll(table)
