@@ -43,12 +43,15 @@ public class BackfillIT {
           .build();
   private static final Instant DAY = Instant.parse("2025-11-28T00:00:00Z");
 
+  /** How many orders change every hour. */
+  private static final long ORDER_COUNT = 8;
+
   /** Orders changing over three days; the second day is Black Friday. */
   private static List<String> threeDays() {
     List<String> lines = new ArrayList<>();
     long lsn = 100;
     for (int hour = 0; hour < 72; hour++) {
-      for (long id = 1; id <= 20; id++) {
+      for (long id = 1; id <= ORDER_COUNT; id++) {
         long last = lsn;
         lsn += 5;
         Instant at = DAY.minusSeconds(86_400).plusSeconds(hour * 3_600L + id);
@@ -137,7 +140,7 @@ public class BackfillIT {
     }
     List<String> orders = Tables.dump(warehouse, "orders");
     List<String> deadLetters = Tables.dump(warehouse, "dead_letter");
-    assertThat((long) orders.size(), equalTo(20L));
+    assertThat((long) orders.size(), equalTo(ORDER_COUNT));
 
     StarflowCli.Run backfill =
         StarflowCli.run(
@@ -186,7 +189,11 @@ public class BackfillIT {
             "--warehouse",
             url(warehouse));
     assertThat(backfill.err, backfill.exitCode, equalTo(0));
-    assertThat(backfill.out, backfill.out.contains("Mirrored 480 records"), equalTo(true));
+    // the range's 24 hours of every order
+    assertThat(
+        backfill.out,
+        backfill.out.contains("Mirrored " + 24 * ORDER_COUNT + " records"),
+        equalTo(true));
     assertThat(Tables.value(warehouse, "orders", 3, "status"), equalTo("h47"));
   }
 

@@ -164,7 +164,7 @@ public abstract class EventsPipelineContract {
 
   private void foldAndRebuild(long seed, int snapshotEvery) throws Exception {
     RetailInventory.Dataset dataset =
-        RetailInventory.generate(seed, new RetailInventory.Size(30, 40, 0.2, 2, 2, 3));
+        RetailInventory.generate(seed, new RetailInventory.Size(20, 30, 0.2, 2, 2, 3));
     Warehouse warehouse = newWarehouse();
     RunCounts counts = fold(warehouse, dataset.lines, snapshotEvery);
 

@@ -38,7 +38,7 @@ public class FlinkMirrorIT {
   @ClassRule public static final EmbeddedKafka KAFKA = new EmbeddedKafka();
   @Rule public final TemporaryFolder folder = new TemporaryFolder();
 
-  private static final RetailCdc.Size SIZE = new RetailCdc.Size(120, 30, 900);
+  private static final RetailCdc.Size SIZE = new RetailCdc.Size(60, 20, 450);
 
   /** The embedded Flink runner, two task slots. */
   static FlinkPipelineOptions flink(boolean streaming) {

@@ -110,7 +110,7 @@ public class WarehouseBlipIT {
   @Test
   public void aStreamingRunOutlivesDroppedConnectionsAndLosesNothing() throws Exception {
     KAFKA.createTopic(TOPIC, PARTITIONS);
-    send(changes(1_500, 1_000, 1));
+    send(changes(600, 1_000, 1));
     Path log = folder.getRoot().toPath().resolve("mirror.log");
     String url = streamed.warehouse().jdbcUrl() + "&ApplicationName=" + APPLICATION;
     Process run =
@@ -140,7 +140,7 @@ public class WarehouseBlipIT {
       StarflowCli.awaitChild(
           "some committed progress", () -> KAFKA.committedTotal(GROUP) > 0, run, log);
       for (int round = 0; round < 4; round++) {
-        send(changes(500, 100_000 * (round + 2), 10 + round));
+        send(changes(250, 100_000 * (round + 2), 10 + round));
         dropped += dropConnections();
         Thread.sleep(700);
         dropped += dropConnections();
