@@ -42,6 +42,14 @@ public class StarflowCliTest {
   }
 
   @Test
+  public void everyShapeThatReadsKafkaCanStream() {
+    for (String command : List.of("mirror", "events", "ecst", "enrich")) {
+      StarflowCli.Run run = starflow(command, "--help");
+      assertThat(command, run.out, containsString("--streaming"));
+    }
+  }
+
+  @Test
   public void mirrorWithoutKeyIsAUsageError() {
     StarflowCli.Run run = starflow("mirror", "--input", "x.jsonl");
     assertThat(run.exitCode, equalTo(2));
