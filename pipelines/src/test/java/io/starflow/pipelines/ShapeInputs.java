@@ -135,13 +135,7 @@ final class ShapeInputs {
   /** Every table of an inventory fold is the same, and so are the dead letters. */
   static void assertSameFold(Warehouse actual, Warehouse expected) throws SQLException {
     EventTables tables = new EventTables(new Inventory());
-    for (String table :
-        List.of(
-            tables.state(),
-            tables.state() + "_history",
-            tables.events(),
-            tables.movements(),
-            tables.snapshots())) {
+    for (String table : tables.all()) {
       assertSameRows(table, Tables.dump(actual, table), Tables.dump(expected, table));
     }
     assertSameDeadLetterCount(actual, expected);

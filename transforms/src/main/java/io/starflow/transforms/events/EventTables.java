@@ -60,6 +60,11 @@ public final class EventTables implements Serializable {
     return reducer.aggregateType();
   }
 
+  /** Every table of the aggregate type: state, history, events, movements, snapshots. */
+  public List<String> all() {
+    return List.of(state(), SqlDialect.historyTable(state()), events(), movements(), snapshots());
+  }
+
   public String events() {
     return reducer.aggregateType() + "_events";
   }

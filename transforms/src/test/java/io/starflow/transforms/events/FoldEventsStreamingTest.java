@@ -243,13 +243,7 @@ public class FoldEventsStreamingTest {
                 received("D", 2, 8),
                 received("A", 4, 4),
                 received("A", 3, 3)));
-    for (String table :
-        List.of(
-            tables.state(),
-            tables.state() + "_history",
-            tables.events(),
-            tables.movements(),
-            tables.snapshots())) {
+    for (String table : tables.all()) {
       assertThat(table, Tables.dump(restarted, table), equalTo(Tables.dump(reference, table)));
     }
     // A 3..6 (6 from the warehouse's events), B 3, D 1 (from the warehouse) and 2
