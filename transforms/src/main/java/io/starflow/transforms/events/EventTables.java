@@ -48,6 +48,9 @@ public final class EventTables implements Serializable {
 
   private final Reducer<?> reducer;
 
+  /** Tables seen to exist: they are created before a run and not dropped during it. */
+  private transient @Nullable java.util.Set<String> present;
+
   public EventTables(Reducer<?> reducer) {
     this.reducer = reducer;
     for (String table : List.of(state(), events(), movements(), snapshots())) {
@@ -202,7 +205,7 @@ public final class EventTables implements Serializable {
       throws SQLException {
     SqlDialect dialect = warehouse.dialect();
     Map<String, Stored> stored = new HashMap<>();
-    if (!exists(connection, warehouse.dialect(), state())) {
+    if (!present(connection, warehouse.dialect(), state())) {
       return stored;
     }
     try (PreparedStatement select =
@@ -248,7 +251,7 @@ public final class EventTables implements Serializable {
       Connection connection, Warehouse warehouse, String aggregateId, long from)
       throws SQLException {
     List<DomainEvent> events = new ArrayList<>();
-    if (!exists(connection, warehouse.dialect(), events())) {
+    if (!present(connection, warehouse.dialect(), events())) {
       return events;
     }
     SqlDialect dialect = warehouse.dialect();
@@ -321,14 +324,14 @@ public final class EventTables implements Serializable {
     List<Integer> steps = new ArrayList<>();
     String history = SqlDialect.historyTable(state());
     for (String table : List.of(history, events(), movements())) {
-      if (exists(connection, dialect, table)) {
+      if (present(connection, dialect, table)) {
         tables.add(table);
         steps.add(1);
       } else {
         bound = 0;
       }
     }
-    if (snapshotEvery > 0 && exists(connection, dialect, snapshots())) {
+    if (snapshotEvery > 0 && present(connection, dialect, snapshots())) {
       tables.add(snapshots());
       steps.add(snapshotEvery);
     } else if (snapshotEvery > 0) {
@@ -414,6 +417,22 @@ public final class EventTables implements Serializable {
         return columns;
       }
     }
+  }
+
+  /** As {@link #exists}, asking the warehouse only until the table is seen. */
+  private boolean present(Connection connection, SqlDialect dialect, String table)
+      throws SQLException {
+    if (present == null) {
+      present = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    }
+    if (present.contains(table)) {
+      return true;
+    }
+    boolean exists = exists(connection, dialect, table);
+    if (exists) {
+      present.add(table);
+    }
+    return exists;
   }
 
   /** Whether {@code table} exists in the connection's current schema. */
